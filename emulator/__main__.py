@@ -1,0 +1,100 @@
+"""Command line: `do-emulator serve [--host H] [--port P] [--data-dir DIR | --in-memory]`.
+
+Flags set the same fields as the `DO_EMULATOR_*` environment variables and win
+over them. Also run as `python -m emulator`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from emulator.core.config import Settings
+
+log = logging.getLogger("emulator")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="do-emulator", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="run the emulator")
+    serve.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="main port (default 8080)")
+    where = serve.add_mutually_exclusive_group()
+    where.add_argument("--data-dir", type=Path, help="state directory (default ./.do-emulator)")
+    where.add_argument("--in-memory", action="store_const", const=True, help="keep no state on disk")
+    serve.add_argument("--auth-mode", choices=["permissive", "strict"])
+    serve.add_argument("--tokens-file", type=Path, help="JSON list of tokens to create")
+    serve.add_argument("--clock", choices=["real", "instant", "frozen"])
+    serve.add_argument("--action-delay", type=float, help="seconds an action runs (real clock)")
+    serve.add_argument("--tls", action="store_const", const=True, help="serve HTTPS")
+    serve.add_argument("--tls-cert", type=Path, help="PEM certificate (else self-signed)")
+    serve.add_argument("--tls-key", type=Path, help="PEM private key for --tls-cert")
+    serve.add_argument("--seed", type=int, help="seed for generated ids and addresses")
+    serve.add_argument("--log-level", choices=["debug", "info", "warning", "error"])
+    return parser
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    given: dict[str, Any] = {
+        key: value
+        for key, value in vars(args).items()
+        if key != "command" and value is not None
+    }
+    return Settings(**given)
+
+
+def serve(settings: Settings) -> None:
+    import uvicorn
+
+    from emulator.app import create_app
+    from emulator.tls import certificate_paths
+
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    app = create_app(settings)
+    ssl: dict[str, Any] = {}
+    if settings.tls:
+        cert, key = certificate_paths(settings)
+        ssl = {"ssl_certfile": str(cert), "ssl_keyfile": str(key)}
+    scheme = "https" if settings.tls else "http"
+    log.info(
+        "listening on %s://%s:%s auth=%s clock=%s data=%s",
+        scheme,
+        settings.host,
+        settings.port,
+        settings.auth_mode,
+        settings.clock,
+        "memory" if settings.in_memory else settings.data_dir,
+    )
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        access_log=False,
+        log_level=settings.log_level,
+        server_header=False,
+        # Clients keep connections alive; don't let them hold up a stop.
+        timeout_graceful_shutdown=3,
+        **ssl,
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = _parser().parse_args(argv)
+    try:
+        settings = settings_from(args)
+    except ValidationError as exc:
+        sys.exit(f"do-emulator: invalid settings:\n{exc}")
+    serve(settings)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,79 @@
+"""`create_app(settings)`: the ASGI application of one emulator.
+
+One port serves every surface. Requests pass the edge middleware (request id,
+rate-limit headers, access log) and reach the FastAPI app, whose routers are
+the REST families under `/v2`, and the control plane under `/_emulator`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from emulator import control, rest
+from emulator.core import actions, errors
+from emulator.core.catalogue import Catalogue
+from emulator.core.clock import Clock
+from emulator.core.config import Settings
+from emulator.core.context import Emulator
+from emulator.core.db import Database
+from emulator.core.ratelimit import RateLimiter
+from emulator.core.requests import RequestEdge
+from emulator.core.store import Store
+from emulator.core.tenants import Tenants
+
+log = logging.getLogger(__name__)
+
+
+def build_emulator(settings: Settings) -> Emulator:
+    if not settings.in_memory and not settings.database_url:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    database = Database(settings.sqlalchemy_url)
+    store = Store(database)
+    store.on_load.append(actions.rearm)
+    clock = Clock(settings.clock, settings.action_delay)
+    tenants = Tenants(store, clock, strict=settings.auth_mode == "strict")
+    emulator = Emulator(
+        settings,
+        store=store,
+        clock=clock,
+        tenants=tenants,
+        catalogue=Catalogue(settings.fixtures_dir),
+        ratelimiter=RateLimiter(settings.rate_limit, enforce=settings.enforce_rate_limit),
+    )
+    if settings.tokens_file:
+        control.load_tokens_file(emulator, settings.tokens_file)
+    return emulator
+
+
+def create_app(settings: Settings) -> FastAPI:
+    emulator = build_emulator(settings)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        emulator.store.database.close()
+
+    api = FastAPI(
+        title="do-emulator",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+        lifespan=lifespan,
+        # Clients such as curl -d send JSON as form data; the real API reads it anyway.
+        strict_content_type=False,
+    )
+    api.state.emulator = emulator
+    errors.install(api)
+    api.router.routes.extend(rest.router.routes)  # flat, see rest/__init__.py
+    if settings.control_plane:
+        api.include_router(control.router)
+    else:
+        api.add_api_route("/_emulator/health", control.health)
+    api.add_middleware(
+        RequestEdge, ratelimiter=emulator.ratelimiter, max_body_bytes=settings.max_body_bytes
+    )
+    return api

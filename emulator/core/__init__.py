@@ -1,0 +1,1 @@
+"""What every surface shares: settings, storage, tenants, errors, paging, the clock."""

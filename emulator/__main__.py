@@ -20,21 +20,34 @@ log = logging.getLogger("emulator")
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="do-emulator", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="do-emulator", description=__doc__.splitlines()[0]
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="run the emulator")
     serve.add_argument("--host", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="main port (default 8080)")
     where = serve.add_mutually_exclusive_group()
-    where.add_argument("--data-dir", type=Path, help="state directory (default ./.do-emulator)")
-    where.add_argument("--in-memory", action="store_const", const=True, help="keep no state on disk")
+    where.add_argument(
+        "--data-dir", type=Path, help="state directory (default ./.do-emulator)"
+    )
+    where.add_argument(
+        "--in-memory", action="store_const", const=True, help="keep no state on disk"
+    )
     serve.add_argument("--auth-mode", choices=["permissive", "strict"])
     serve.add_argument("--tokens-file", type=Path, help="JSON list of tokens to create")
     serve.add_argument("--clock", choices=["real", "instant", "frozen"])
-    serve.add_argument("--action-delay", type=float, help="seconds an action runs (real clock)")
+    serve.add_argument(
+        "--action-delay", type=float, help="seconds an action runs (real clock)"
+    )
     serve.add_argument("--tls", action="store_const", const=True, help="serve HTTPS")
-    serve.add_argument("--tls-cert", type=Path, help="PEM certificate (else self-signed)")
+    serve.add_argument(
+        "--tls-cert", type=Path, help="PEM certificate (else self-signed)"
+    )
     serve.add_argument("--tls-key", type=Path, help="PEM private key for --tls-cert")
+    serve.add_argument(
+        "--droplet-limit", type=int, help="droplets per account (default 25)"
+    )
     serve.add_argument("--seed", type=int, help="seed for generated ids and addresses")
     serve.add_argument("--log-level", choices=["debug", "info", "warning", "error"])
     return parser

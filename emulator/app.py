@@ -14,7 +14,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from emulator import control, rest
-from emulator.core import actions, errors
+from emulator.core import actions, errors, resources
 from emulator.core.catalogue import Catalogue
 from emulator.core.clock import Clock
 from emulator.core.config import Settings
@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 def build_emulator(settings: Settings) -> Emulator:
     if not settings.in_memory and not settings.database_url:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
+    resources.seed(settings.seed)
     database = Database(settings.sqlalchemy_url)
     store = Store(database)
     store.on_load.append(actions.rearm)
@@ -42,7 +43,9 @@ def build_emulator(settings: Settings) -> Emulator:
         clock=clock,
         tenants=tenants,
         catalogue=Catalogue(settings.fixtures_dir),
-        ratelimiter=RateLimiter(settings.rate_limit, enforce=settings.enforce_rate_limit),
+        ratelimiter=RateLimiter(
+            settings.rate_limit, enforce=settings.enforce_rate_limit
+        ),
     )
     if settings.tokens_file:
         control.load_tokens_file(emulator, settings.tokens_file)
@@ -74,6 +77,8 @@ def create_app(settings: Settings) -> FastAPI:
     else:
         api.add_api_route("/_emulator/health", control.health)
     api.add_middleware(
-        RequestEdge, ratelimiter=emulator.ratelimiter, max_body_bytes=settings.max_body_bytes
+        RequestEdge,
+        ratelimiter=emulator.ratelimiter,
+        max_body_bytes=settings.max_body_bytes,
     )
     return api

@@ -24,7 +24,9 @@ def certificate_paths(settings: Settings) -> tuple[Path, Path]:
         return settings.tls_cert, settings.tls_key
     if settings.tls_cert or settings.tls_key:
         raise SystemExit("do-emulator: --tls-cert and --tls-key go together")
-    folder = Path(tempfile.mkdtemp()) if settings.in_memory else settings.data_dir / "tls"
+    folder = (
+        Path(tempfile.mkdtemp()) if settings.in_memory else settings.data_dir / "tls"
+    )
     folder.mkdir(parents=True, exist_ok=True)
     cert, key = folder / "cert.pem", folder / "key.pem"
     if not (cert.exists() and key.exists()):

@@ -33,7 +33,9 @@ class Server:
     app: Any
 
     def control(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        return httpx.request(method, f"{self.url}/_emulator{path}", timeout=10, **kwargs)
+        return httpx.request(
+            method, f"{self.url}/_emulator{path}", timeout=10, **kwargs
+        )
 
 
 def free_port() -> int:
@@ -52,7 +54,10 @@ def start_server(settings: Settings) -> tuple[uvicorn.Server, threading.Thread, 
         log_level="warning",
         access_log=False,
         **(
-            {"ssl_certfile": str(settings.tls_cert), "ssl_keyfile": str(settings.tls_key)}
+            {
+                "ssl_certfile": str(settings.tls_cert),
+                "ssl_keyfile": str(settings.tls_key),
+            }
             if settings.tls
             else {}
         ),

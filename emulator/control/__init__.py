@@ -58,7 +58,9 @@ class ResetRequest(BaseModel):
 
 
 @router.post("/reset")
-async def reset(request: Request, body: Annotated[ResetRequest | None, Body()] = None) -> Response:
+async def reset(
+    request: Request, body: Annotated[ResetRequest | None, Body()] = None
+) -> Response:
     emulator = _emulator(request)
     tenants, store = emulator.tenants, emulator.store
     if body and (body.token or body.tenant_id):
@@ -70,12 +72,18 @@ async def reset(request: Request, body: Annotated[ResetRequest | None, Body()] =
         log.info("reset tenant %s", tenant_id)
         return raw({"reset": "tenant", "tenant_id": tenant_id})
 
-    ops = [Sql(f"DELETE FROM {table}") for table in ("record", "token", "tenant", "counter")]
+    ops = [
+        Sql(f"DELETE FROM {table}")
+        for table in ("record", "token", "tenant", "counter")
+    ]
     await store.database.write(ops)
     store.tenants.clear()
     store.counters.clear()
     tenants.forget_all()
     emulator.ratelimiter.clear()
+    if emulator.settings.tokens_file:
+        # The file's tokens are configuration, not state: they outlive a reset.
+        load_tokens_file(emulator, emulator.settings.tokens_file)
     log.info("reset everything")
     return raw({"reset": "all"})
 
@@ -108,7 +116,9 @@ async def set_clock(request: Request, body: ClockRequest) -> Response:
 class TokenRequest(BaseModel):
     name: str = "emulator"
     scopes: list[str] | str = "read write"
-    token: str | None = Field(None, description="Use this token value instead of a new one.")
+    token: str | None = Field(
+        None, description="Use this token value instead of a new one."
+    )
     tenant_id: str | None = Field(None, description="Add the token to this tenant.")
     expires_in: int | None = Field(None, gt=0)
 
@@ -124,13 +134,22 @@ async def create_token(request: Request, body: TokenRequest) -> Response:
     expires_at = emulator.clock.now() + body.expires_in if body.expires_in else None
     try:
         tenant_id, _ = emulator.tenants.create_token(
-            token, scopes, name=body.name, tenant_id=body.tenant_id, expires_at=expires_at
+            token,
+            scopes,
+            name=body.name,
+            tenant_id=body.tenant_id,
+            expires_at=expires_at,
         )
     except KeyError as exc:
         raise NotFound("No such tenant.") from exc
     log.info("token %r created for tenant %s", body.name, tenant_id)
     return raw(
-        {"token": token, "name": body.name, "scopes": sorted(scopes), "tenant_id": tenant_id},
+        {
+            "token": token,
+            "name": body.name,
+            "scopes": sorted(scopes),
+            "tenant_id": tenant_id,
+        },
         status=201,
     )
 

@@ -57,6 +57,10 @@ class Catalogue:
         if exact is not None:
             return exact
         return next(
-            (r.data for r in self.regions.values() if r["slug"].startswith(slug) and r["available"]),
+            (
+                r.data
+                for r in self.regions.values()
+                if r["slug"].startswith(slug) and r["available"]
+            ),
             None,
         )

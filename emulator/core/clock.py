@@ -48,7 +48,11 @@ class Clock:
             self.delay = delay
 
     def describe(self) -> dict[str, object]:
-        return {"mode": self.mode, "action_delay": self.delay, "now": timestamp(self.now())}
+        return {
+            "mode": self.mode,
+            "action_delay": self.delay,
+            "now": timestamp(self.now()),
+        }
 
 
 def timestamp(epoch: float) -> str:

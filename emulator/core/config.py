@@ -22,12 +22,16 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="DO_EMULATOR_", extra="ignore")
 
     host: str = Field("127.0.0.1", description="Address the main port listens on.")
-    port: int = Field(8080, description="Main port: REST, Spaces, OAuth, control plane.")
+    port: int = Field(
+        8080, description="Main port: REST, Spaces, OAuth, control plane."
+    )
     data_dir: Path = Field(
         Path(".do-emulator"),
         description="Directory for the SQLite database, certificates and object data.",
     )
-    in_memory: bool = Field(False, description="Keep all state in memory; lose it on exit.")
+    in_memory: bool = Field(
+        False, description="Keep all state in memory; lose it on exit."
+    )
     database_url: str | None = Field(
         None,
         validation_alias=AliasChoices("DO_EMULATOR_DATABASE_URL", "DATABASE_URL"),
@@ -50,21 +54,30 @@ class Settings(BaseSettings):
         1.0, ge=0, description="Seconds an action stays in-progress on the real clock."
     )
 
+    droplet_limit: int = Field(
+        25, gt=0, description="Droplets an account may hold (the real default is 25)."
+    )
     rate_limit: int = Field(5000, gt=0, description="Requests per token per hour.")
     enforce_rate_limit: bool = Field(
         False, description="Answer 429 past the limit; headers are always sent."
     )
     max_body_bytes: int = Field(
-        1024 * 1024, gt=0, description="Largest request body accepted on /v2 (413 above)."
+        1024 * 1024,
+        gt=0,
+        description="Largest request body accepted on /v2 (413 above).",
     )
     control_plane: bool = Field(True, description="Serve /_emulator/ routes.")
 
     tls: bool = Field(False, description="Serve HTTPS on the main port.")
-    tls_cert: Path | None = Field(None, description="PEM certificate; generated if unset.")
+    tls_cert: Path | None = Field(
+        None, description="PEM certificate; generated if unset."
+    )
     tls_key: Path | None = Field(None, description="PEM private key for --tls-cert.")
 
     fixtures_dir: Path = Field(FIXTURES_DIR, description="Catalogue and scenario data.")
-    seed: int | None = Field(None, description="Seed for generated ids, keys and addresses.")
+    seed: int | None = Field(
+        None, description="Seed for generated ids, keys and addresses."
+    )
     log_level: str = Field("info", description="debug, info, warning or error.")
 
     @property

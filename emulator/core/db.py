@@ -190,7 +190,9 @@ class Database:
             for ops in batches:
                 for op in ops:
                     if isinstance(op, Put):
-                        puts.append((op.tenant_id, op.kind, op.id, op.seq, op.data, op.meta))
+                        puts.append(
+                            (op.tenant_id, op.kind, op.id, op.seq, op.data, op.meta)
+                        )
                         continue
                     if puts:
                         self._put_many(conn, puts)
@@ -223,6 +225,8 @@ class Database:
             )
         elif isinstance(op, AddRow):
             table = type(op.row).__table__  # type: ignore[attr-defined]
-            conn.execute(table.insert().prefix_with("OR REPLACE"), [op.row.model_dump()])
+            conn.execute(
+                table.insert().prefix_with("OR REPLACE"), [op.row.model_dump()]
+            )
         elif isinstance(op, Sql):
             conn.exec_driver_sql(op.statement, op.params)

@@ -29,7 +29,9 @@ class APIError(Exception):
     id = "server_error"
     message = "Unexpected server-side error"
 
-    def __init__(self, message: str | None = None, *, headers: dict[str, str] | None = None):
+    def __init__(
+        self, message: str | None = None, *, headers: dict[str, str] | None = None
+    ):
         super().__init__(message or self.message)
         self.headers = headers or {}
 
@@ -55,7 +57,8 @@ class Forbidden(APIError):
 class NotFound(APIError):
     status = 404
     id = "not_found"
-    message = "The resource you requested could not be found."
+    # The real API's wording, as clients quote it in bug reports.
+    message = "The resource you were accessing could not be found."
 
 
 class MethodNotAllowed(APIError):
@@ -137,10 +140,16 @@ async def _on_validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     errors = list(exc.errors())
     if any(e.get("type") == "json_invalid" for e in errors):
-        return error_response(request, BadRequest("error parsing request body: malformed JSON"))
+        return error_response(
+            request, BadRequest("error parsing request body: malformed JSON")
+        )
     if any(e.get("loc", ("",))[0] in ("query", "path") for e in errors):
-        return error_response(request, BadRequest("; ".join(_describe(e) for e in errors[:5])))
-    return error_response(request, Unprocessable("; ".join(_describe(e) for e in errors[:5])))
+        return error_response(
+            request, BadRequest("; ".join(_describe(e) for e in errors[:5]))
+        )
+    return error_response(
+        request, Unprocessable("; ".join(_describe(e) for e in errors[:5]))
+    )
 
 
 async def _on_http_error(request: Request, exc: Exception) -> Response:

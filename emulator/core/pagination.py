@@ -68,13 +68,21 @@ class Page:
 
     def _url(self, page: int) -> str:
         request = self.request
-        query = [(k, v) for k, v in request.query_params.multi_items() if k not in ("page", "per_page")]
+        query = [
+            (k, v)
+            for k, v in request.query_params.multi_items()
+            if k not in ("page", "per_page")
+        ]
         query += [("page", str(page)), ("per_page", str(self.per_page))]
         base = str(request.base_url).rstrip("/")
         return f"{base}{request.url.path}?{urlencode(query)}"
 
     def respond(
-        self, key: str, records: Sequence[Record], *, extra: dict[str, Any] | None = None
+        self,
+        key: str,
+        records: Sequence[Record],
+        *,
+        extra: dict[str, Any] | None = None,
     ) -> Response:
         """The page of `records` in the list envelope, joined from ready JSON."""
         total = len(records)
@@ -88,7 +96,11 @@ class Page:
     def respond_data(self, key: str, items: Sequence[dict[str, Any]]) -> Response:
         """The same, for objects built per request (catalogue views, listings of children)."""
         total = len(items)
-        body = {key: list(self.slice(items)), "links": self.links(total), "meta": {"total": total}}
+        body = {
+            key: list(self.slice(items)),
+            "links": self.links(total),
+            "meta": {"total": total},
+        }
         return JSONBytes(orjson.dumps(body))
 
 

@@ -39,7 +39,9 @@ class RateLimiter:
             (b"ratelimit-reset", str(reset).encode()),
         ]
         if not allowed:
-            headers.append((b"retry-after", str(max(int(window[0] + WINDOW - now), 1)).encode()))
+            headers.append(
+                (b"retry-after", str(max(int(window[0] + WINDOW - now), 1)).encode())
+            )
         return allowed, headers
 
     def clear(self) -> None:

@@ -24,14 +24,19 @@ log = logging.getLogger("emulator.access")
 _CORS = [
     (b"access-control-allow-methods", b"GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS"),
     (b"access-control-allow-headers", b"Authorization, Content-Type"),
-    (b"access-control-expose-headers", b"ratelimit-limit, ratelimit-remaining, ratelimit-reset, x-request-id"),
+    (
+        b"access-control-expose-headers",
+        b"ratelimit-limit, ratelimit-remaining, ratelimit-reset, x-request-id",
+    ),
     (b"access-control-max-age", b"86400"),
     (b"access-control-allow-credentials", b"true"),
 ]
 
 
 class RequestEdge:
-    def __init__(self, app: ASGIApp, *, ratelimiter: RateLimiter, max_body_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, *, ratelimiter: RateLimiter, max_body_bytes: int
+    ) -> None:
         self.app = app
         self.ratelimiter = ratelimiter
         self.max_body_bytes = max_body_bytes
@@ -57,7 +62,9 @@ class RequestEdge:
         extra: list[tuple[bytes, bytes]] = [(b"x-request-id", request_id.encode())]
         if origin:
             extra += [(b"access-control-allow-origin", origin), *_CORS]
-        allowed, limits = self.ratelimiter.hit(headers.get(b"authorization", b"").decode("latin-1"))
+        allowed, limits = self.ratelimiter.hit(
+            headers.get(b"authorization", b"").decode("latin-1")
+        )
         extra += limits
         status_seen = 0
 
@@ -119,7 +126,9 @@ def _declared_length(headers: dict[bytes, bytes]) -> int:
         return 0
 
 
-async def _answer(send: Send, status: int, body: bytes, content_type: bytes | None = None) -> None:
+async def _answer(
+    send: Send, status: int, body: bytes, content_type: bytes | None = None
+) -> None:
     headers: list[Any] = [(b"content-length", str(len(body)).encode())]
     if content_type:
         headers.append((b"content-type", content_type))

@@ -39,7 +39,9 @@ URN_TYPES = {
 }
 
 
-def find(ctx: Ctx, kind: str, id: str | int | None, *, message: str | None = None) -> Record:
+def find(
+    ctx: Ctx, kind: str, id: str | int | None, *, message: str | None = None
+) -> Record:
     record = ctx.tenant.get(kind, id) if id is not None else None
     if record is None:
         raise NotFound(message)
@@ -70,7 +72,11 @@ def new_uuid() -> str:
 
 
 def create(
-    ctx: Ctx, kind: str, id: str | int, data: dict[str, Any], meta: dict[str, Any] | None = None
+    ctx: Ctx,
+    kind: str,
+    id: str | int,
+    data: dict[str, Any],
+    meta: dict[str, Any] | None = None,
 ) -> Record:
     """Buffer a new record in the request's transaction."""
     return ctx.tx.put(Record(kind, id, data, meta))

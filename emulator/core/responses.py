@@ -1,9 +1,9 @@
 """Answers assembled from records' ready JSON, without re-encoding them.
 
-    return one("droplet", record)                   # {"droplet": {...}}
-    return one("droplet", record, status=202, extra={"links": {...}})
-    return raw({"account": {...}})                    # anything else
-    return no_content()
+return one("droplet", record)                   # {"droplet": {...}}
+return one("droplet", record, status=202, extra={"links": {...}})
+return raw({"account": {...}})                    # anything else
+return no_content()
 """
 
 from __future__ import annotations
@@ -28,14 +28,30 @@ def _members(extra: dict[str, Any] | None) -> bytes:
     return b"," + orjson.dumps(extra)[1:-1]
 
 
-def one(key: str, record: Record, *, status: int = 200, extra: dict[str, Any] | None = None) -> Response:
+def one(
+    key: str, record: Record, *, status: int = 200, extra: dict[str, Any] | None = None
+) -> Response:
     body = b'{"' + key.encode() + b'":' + record.json + _members(extra) + b"}"
     return JSONBytes(body, status_code=status)
 
 
-def many(key: str, records: list[Record], *, status: int = 200, extra: dict[str, Any] | None = None) -> Response:
+def many(
+    key: str,
+    records: list[Record],
+    *,
+    status: int = 200,
+    extra: dict[str, Any] | None = None,
+) -> Response:
     """A list without paging (`{"key": [...]}`), for the few answers the API leaves unpaged."""
-    body = b'{"' + key.encode() + b'":[' + b",".join(r.json for r in records) + b"]" + _members(extra) + b"}"
+    body = (
+        b'{"'
+        + key.encode()
+        + b'":['
+        + b",".join(r.json for r in records)
+        + b"]"
+        + _members(extra)
+        + b"}"
+    )
     return JSONBytes(body, status_code=status)
 
 

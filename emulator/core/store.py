@@ -27,6 +27,7 @@ import orjson
 
 from emulator.core.db import Count, Database, Delete, Op, Put, Sql
 
+
 class Record:
     """One API object: `data` is exactly what the API shows, `meta` our own state."""
 
@@ -85,7 +86,7 @@ class Collection:
         return self._ordered
 
     def add(self, record: Record) -> None:
-        if record.id not in self.items:
+        if self.items.get(record.id) is not record:
             self._ordered = None
         self.items[record.id] = record
 
@@ -127,7 +128,8 @@ class Store:
         self.database = database
         self.tenants: dict[str, Tenant] = {}
         self.counters: dict[str, int] = {
-            name: value for name, value in database.select("SELECT name, value FROM counter")
+            name: value
+            for name, value in database.select("SELECT name, value FROM counter")
         }
         self._seq = database.select("SELECT coalesce(max(seq), 0) FROM record")[0][0]
         # Called with each tenant after its rows are loaded (actions re-arm timers).
@@ -171,7 +173,12 @@ class Store:
 
 def _put(tenant: Tenant, record: Record) -> Put:
     return Put(
-        tenant.id, record.kind, record.id, record.seq, record.json, orjson.dumps(record.meta)
+        tenant.id,
+        record.kind,
+        record.id,
+        record.seq,
+        record.json,
+        orjson.dumps(record.meta),
     )
 
 
@@ -237,11 +244,18 @@ class Tx:
         ops = list(self.ops)
         ops.extend(_put(self.tenant, record) for record in touched.values())
         ops.extend(
-            Delete(self.tenant.id, record.kind, record.id) for record in self._deletes.values()
+            Delete(self.tenant.id, record.kind, record.id)
+            for record in self._deletes.values()
         )
         for hook in self._after:
             hook()
-        self._puts, self._updates, self._deletes, self._after, self.ops = {}, [], {}, [], []
+        self._puts, self._updates, self._deletes, self._after, self.ops = (
+            {},
+            [],
+            {},
+            [],
+            [],
+        )
         return ops
 
     async def commit(self) -> None:

@@ -92,12 +92,16 @@ class Tenants:
             row.id: row
             for row in (
                 TenantRow(id=r[0], uuid=r[1], email=r[2], created_at=r[3])
-                for r in self.database.select("SELECT id, uuid, email, created_at FROM tenant")
+                for r in self.database.select(
+                    "SELECT id, uuid, email, created_at FROM tenant"
+                )
             )
         }
         self._tokens: dict[str, tuple[str, frozenset[str], float | None]] = {
             r[0]: (r[1], frozenset(orjson.loads(r[2])), r[3])
-            for r in self.database.select("SELECT digest, tenant_id, scopes, expires_at FROM token")
+            for r in self.database.select(
+                "SELECT digest, tenant_id, scopes, expires_at FROM token"
+            )
         }
 
     def resolve(self, token: str) -> Grant | None:
@@ -124,7 +128,9 @@ class Tenants:
         if tenant is not None:
             return tenant
         row = self._rows[tenant_id]
-        tenant = Tenant(row.id, uuid=row.uuid, email=row.email, created_at=row.created_at)
+        tenant = Tenant(
+            row.id, uuid=row.uuid, email=row.email, created_at=row.created_at
+        )
         return self.store.add_tenant(tenant)
 
     def create_tenant(self, *, email: str | None = None) -> str:

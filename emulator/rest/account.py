@@ -12,7 +12,6 @@ from emulator.core.responses import raw
 
 router = APIRouter()
 
-DROPLET_LIMIT = 25
 FLOATING_IP_LIMIT = 5
 VOLUME_LIMIT = 100
 
@@ -23,7 +22,7 @@ async def get_account(ctx: Annotated[Ctx, authorized("account:read")]) -> Respon
     return raw(
         {
             "account": {
-                "droplet_limit": DROPLET_LIMIT,
+                "droplet_limit": ctx.emulator.settings.droplet_limit,
                 "floating_ip_limit": FLOATING_IP_LIMIT,
                 "volume_limit": VOLUME_LIMIT,
                 "email": tenant.email,

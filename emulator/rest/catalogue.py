@@ -14,7 +14,9 @@ router = APIRouter()
 
 
 @router.get("/v2/regions")
-async def list_regions(ctx: Annotated[Ctx, authorized("regions:read")], page: PageDep) -> Response:
+async def list_regions(
+    ctx: Annotated[Ctx, authorized("regions:read")], page: PageDep
+) -> Response:
     return page.respond("regions", list(ctx.catalogue.regions.values()))
 
 

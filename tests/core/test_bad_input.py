@@ -15,7 +15,16 @@ import pytest
 
 from emulator import rest
 
-BAD_IDS = ["abc", "-1", "0", "99999999999999999999999", "1.5", "%00", "x" * 300, "%E2%82%AC"]
+BAD_IDS = [
+    "abc",
+    "-1",
+    "0",
+    "99999999999999999999999",
+    "1.5",
+    "%00",
+    "x" * 300,
+    "%E2%82%AC",
+]
 BAD_BODIES: list[bytes] = [
     b"{not json",
     b"[]",
@@ -27,14 +36,23 @@ BAD_BODIES: list[bytes] = [
     b'{"names": [' + b'"n",' * 50 + b'"n"]}',
     b"\xff\xfe\x00",
 ]
-BAD_QUERIES = ["page=abc", "per_page=-5", "page=0", "per_page=99999", "tag_name=%00", "page=1e9"]
+BAD_QUERIES = [
+    "page=abc",
+    "per_page=-5",
+    "page=0",
+    "per_page=99999",
+    "tag_name=%00",
+    "page=1e9",
+]
 
 
 def routes() -> Iterator[tuple[str, str]]:
     def walk(items: list, prefix: str = "") -> Iterator[tuple[str, str]]:
         for route in items:
             if hasattr(route, "original_router"):
-                yield from walk(route.original_router.routes, prefix + route.include_context.prefix)
+                yield from walk(
+                    route.original_router.routes, prefix + route.include_context.prefix
+                )
             else:
                 for method in sorted(route.methods):
                     yield method, prefix + route.path
@@ -47,10 +65,16 @@ def fill(path: str, value: str) -> str:
 
 
 def assert_error_shape(response: httpx.Response) -> None:
-    assert response.status_code < 500, (response.request.method, response.request.url, response.text)
+    assert response.status_code < 500, (
+        response.request.method,
+        response.request.url,
+        response.text,
+    )
     if response.status_code >= 400:
         body = response.json()
-        assert isinstance(body.get("id"), str) and isinstance(body.get("message"), str), body
+        assert isinstance(body.get("id"), str) and isinstance(
+            body.get("message"), str
+        ), body
 
 
 def holdings(server, api: httpx.Client) -> dict:
@@ -69,8 +93,12 @@ def test_corpus_covers_the_compute_routes() -> None:
     assert {"/v2/droplets", "/v2/account/keys", "/v2/tags", "/v2/images"} <= paths
 
 
-@pytest.mark.parametrize(("method", "path"), ROUTES, ids=[f"{m} {p}" for m, p in ROUTES])
-def test_bad_input_gets_a_digitalocean_error_and_changes_nothing(server, api, method, path) -> None:
+@pytest.mark.parametrize(
+    ("method", "path"), ROUTES, ids=[f"{m} {p}" for m, p in ROUTES]
+)
+def test_bad_input_gets_a_digitalocean_error_and_changes_nothing(
+    server, api, method, path
+) -> None:
     api.get("/v2/projects")
     before = holdings(server, api)
 
@@ -78,7 +106,9 @@ def test_bad_input_gets_a_digitalocean_error_and_changes_nothing(server, api, me
         assert_error_shape(api.request(method, fill(path, bad_id)))
     target = fill(path, "123456")
     for body in BAD_BODIES:
-        response = api.request(method, target, content=body, headers={"Content-Type": "application/json"})
+        response = api.request(
+            method, target, content=body, headers={"Content-Type": "application/json"}
+        )
         assert_error_shape(response)
     for query in BAD_QUERIES:
         assert_error_shape(api.request(method, f"{target}?{query}"))
@@ -87,7 +117,11 @@ def test_bad_input_gets_a_digitalocean_error_and_changes_nothing(server, api, me
 
 
 def test_malformed_json_is_400_bad_request(api) -> None:
-    response = api.post("/v2/account/keys", content=b"{nope", headers={"Content-Type": "application/json"})
+    response = api.post(
+        "/v2/account/keys",
+        content=b"{nope",
+        headers={"Content-Type": "application/json"},
+    )
 
     assert response.status_code == 400
     assert response.json()["id"] == "bad_request"
@@ -119,7 +153,9 @@ def test_oversized_body_is_413_and_creates_nothing(server, api) -> None:
     before = holdings(server, api)
     blob = b'{"name": "k", "public_key": "' + b"A" * (2 * 1024 * 1024) + b'"}'
 
-    response = api.post("/v2/account/keys", content=blob, headers={"Content-Type": "application/json"})
+    response = api.post(
+        "/v2/account/keys", content=blob, headers={"Content-Type": "application/json"}
+    )
 
     assert response.status_code == 413
     assert response.json()["id"] == "request_entity_too_large"
@@ -133,6 +169,10 @@ def test_oversized_chunked_body_is_refused(api) -> None:
             yield b"A" * 65536
         yield b'"}'
 
-    response = api.post("/v2/account/keys", content=chunks(), headers={"Content-Type": "application/json"})
+    response = api.post(
+        "/v2/account/keys",
+        content=chunks(),
+        headers={"Content-Type": "application/json"},
+    )
 
     assert response.status_code == 413

@@ -8,7 +8,11 @@ import httpx
 
 
 def test_every_answer_has_request_id_and_rate_limit_headers(api, server) -> None:
-    for response in (api.get("/v2/account"), api.get("/v2/nowhere"), httpx.get(f"{server.url}/v2/account")):
+    for response in (
+        api.get("/v2/account"),
+        api.get("/v2/nowhere"),
+        httpx.get(f"{server.url}/v2/account"),
+    ):
         uuid.UUID(response.headers["x-request-id"])
         assert int(response.headers["ratelimit-limit"]) == 5000
         assert 0 <= int(response.headers["ratelimit-remaining"]) < 5000
@@ -18,7 +22,9 @@ def test_every_answer_has_request_id_and_rate_limit_headers(api, server) -> None
 def test_rate_limit_remaining_counts_down_per_token(api, server) -> None:
     first = int(api.get("/v2/account").headers["ratelimit-remaining"])
     second = int(api.get("/v2/account").headers["ratelimit-remaining"])
-    other = httpx.get(f"{server.url}/v2/account", headers={"Authorization": "Bearer other-token-xyz"})
+    other = httpx.get(
+        f"{server.url}/v2/account", headers={"Authorization": "Bearer other-token-xyz"}
+    )
 
     assert second == first - 1
     assert int(other.headers["ratelimit-remaining"]) == 4999
@@ -45,7 +51,12 @@ def test_head_answers_headers_without_body(api) -> None:
 
 
 def test_get_with_null_body_is_accepted(api) -> None:
-    response = api.request("GET", "/v2/account", content=b"null", headers={"Content-Type": "application/json"})
+    response = api.request(
+        "GET",
+        "/v2/account",
+        content=b"null",
+        headers={"Content-Type": "application/json"},
+    )
 
     assert response.status_code == 200
 
@@ -53,7 +64,10 @@ def test_get_with_null_body_is_accepted(api) -> None:
 def test_cors_preflight_is_answered(api) -> None:
     response = api.options(
         "/v2/droplets",
-        headers={"Origin": "https://example.com", "Access-Control-Request-Method": "POST"},
+        headers={
+            "Origin": "https://example.com",
+            "Access-Control-Request-Method": "POST",
+        },
     )
 
     assert response.status_code == 204

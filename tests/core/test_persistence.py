@@ -22,13 +22,26 @@ class Process:
         self.url = f"http://127.0.0.1:{self.port}"
         where = [] if "--in-memory" in extra else ["--data-dir", str(data_dir)]
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "emulator", "serve", "--port", str(self.port),
-             *where, "--log-level", "warning", *extra],
+            [
+                sys.executable,
+                "-m",
+                "emulator",
+                "serve",
+                "--port",
+                str(self.port),
+                *where,
+                "--log-level",
+                "warning",
+                *extra,
+            ],
         )
         deadline = time.monotonic() + 20
         while True:
             try:
-                if httpx.get(f"{self.url}/_emulator/health", timeout=1).status_code == 200:
+                if (
+                    httpx.get(f"{self.url}/_emulator/health", timeout=1).status_code
+                    == 200
+                ):
                     return
             except httpx.TransportError:
                 pass
@@ -52,13 +65,19 @@ def headers(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["sigterm", "kill-9"])
+@pytest.mark.parametrize(
+    "sig", [signal.SIGTERM, signal.SIGKILL], ids=["sigterm", "kill-9"]
+)
 def test_acknowledged_writes_survive_a_restart(data_dir: Path, sig: int) -> None:
     token = new_token()
     first = Process(data_dir, "--clock", "instant")
-    created = httpx.post(f"{first.url}/v2/tags", json={"name": "durable"}, headers=headers(token))
-    assert created.status_code == 201, created.text
-    first.stop(sig)
+    try:
+        created = httpx.post(
+            f"{first.url}/v2/tags", json={"name": "durable"}, headers=headers(token)
+        )
+        assert created.status_code == 201, created.text
+    finally:
+        first.stop(sig)
 
     second = Process(data_dir, "--clock", "instant")
     try:
@@ -71,11 +90,18 @@ def test_acknowledged_writes_survive_a_restart(data_dir: Path, sig: int) -> None
 def test_in_memory_mode_keeps_nothing(tmp_path: Path) -> None:
     token = new_token()
     first = Process(tmp_path, "--in-memory")
-    httpx.post(f"{first.url}/v2/tags", json={"name": "gone"}, headers=headers(token))
-    first.stop()
+    try:
+        httpx.post(
+            f"{first.url}/v2/tags", json={"name": "gone"}, headers=headers(token)
+        )
+    finally:
+        first.stop()
 
     second = Process(tmp_path, "--in-memory")
     try:
-        assert httpx.get(f"{second.url}/v2/tags", headers=headers(token)).json()["tags"] == []
+        assert (
+            httpx.get(f"{second.url}/v2/tags", headers=headers(token)).json()["tags"]
+            == []
+        )
     finally:
         second.stop()

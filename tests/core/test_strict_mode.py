@@ -26,14 +26,20 @@ def strict(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 
 def make_token(server: Server, scopes: str | list[str], **extra: object) -> str:
-    response = server.control("POST", "/tokens", json={"name": "t", "scopes": scopes, **extra})
+    response = server.control(
+        "POST", "/tokens", json={"name": "t", "scopes": scopes, **extra}
+    )
     assert response.status_code == 201, response.text
     return response.json()["token"]
 
 
-def call(server: Server, method: str, path: str, token: str | None, **kwargs: object) -> httpx.Response:
+def call(
+    server: Server, method: str, path: str, token: str | None, **kwargs: object
+) -> httpx.Response:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
-    return httpx.request(method, f"{server.url}{path}", headers=headers, timeout=10, **kwargs)
+    return httpx.request(
+        method, f"{server.url}{path}", headers=headers, timeout=10, **kwargs
+    )
 
 
 def test_unknown_token_is_401(strict: Server) -> None:
@@ -70,7 +76,10 @@ def test_read_only_token_cannot_write(strict: Server) -> None:
 def test_custom_scopes_allow_only_what_they_name(strict: Server) -> None:
     token = make_token(strict, ["tag:read", "tag:create"])
 
-    assert call(strict, "POST", "/v2/tags", token, json={"name": "custom"}).status_code == 201
+    assert (
+        call(strict, "POST", "/v2/tags", token, json={"name": "custom"}).status_code
+        == 201
+    )
     assert call(strict, "GET", "/v2/tags", token).status_code == 200
     assert call(strict, "GET", "/v2/account", token).status_code == 403
     assert call(strict, "DELETE", "/v2/tags/custom", token).status_code == 403
@@ -105,7 +114,9 @@ def test_expired_token_is_401(strict: Server) -> None:
 
 
 def test_unknown_scope_word_is_refused(strict: Server) -> None:
-    response = strict.control("POST", "/tokens", json={"scopes": ["droplet:read", "bogus"]})
+    response = strict.control(
+        "POST", "/tokens", json={"scopes": ["droplet:read", "bogus"]}
+    )
 
     assert response.status_code == 422
     assert response.json()["id"] == "unprocessable_entity"

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Literal
 
 ClockMode = Literal["real", "instant", "frozen"]
@@ -55,6 +56,12 @@ class Clock:
         }
 
 
+@lru_cache(maxsize=64)
+def _format(second: int) -> str:
+    return datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def timestamp(epoch: float) -> str:
     """DigitalOcean's date-time format: ISO 8601, UTC, whole seconds, `Z`."""
-    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    # Cached by the second: a create stamps several fields, and strftime is slow.
+    return _format(int(epoch))

@@ -159,6 +159,20 @@ class Database:
             loop.create_task(self._flush())
         await future
 
+    def write_soon(self, ops: Sequence[Op]) -> None:
+        """Queue `ops` without waiting: for changes that can be derived again.
+
+        Writes keep their order, so a later `write` that returns has these on
+        disk too.
+        """
+        if not ops:
+            return
+        loop = asyncio.get_running_loop()
+        self._waiting.append((ops, loop.create_future()))
+        if not self._flushing:
+            self._flushing = True
+            loop.create_task(self._flush())
+
     def write_now(self, ops: Sequence[Op]) -> None:
         """Blocking write, for start-up and the control plane outside a request."""
         self._executor.submit(self._commit, [ops]).result()
@@ -185,7 +199,13 @@ class Database:
             self._flushing = False
 
     def _commit(self, batches: Iterable[Sequence[Op]]) -> None:
+        """One transaction for every waiting request's ops, in their order.
+
+        Runs of puts go to the driver as one executemany; counters only grow,
+        so each is written once, at its highest value.
+        """
         puts: list[tuple[Any, ...]] = []
+        counters: dict[str, int] = {}
         with self.engine.begin() as conn:
             for ops in batches:
                 for op in ops:
@@ -193,16 +213,24 @@ class Database:
                         puts.append(
                             (op.tenant_id, op.kind, op.id, op.seq, op.data, op.meta)
                         )
-                        continue
-                    if puts:
+                    elif isinstance(op, Count):
+                        counters[op.name] = max(op.value, counters.get(op.name, 0))
+                    else:
                         self._put_many(conn, puts)
                         puts = []
-                    self._apply(conn, op)
-            if puts:
-                self._put_many(conn, puts)
+                        self._apply(conn, op)
+            self._put_many(conn, puts)
+            if counters:
+                conn.exec_driver_sql(
+                    "INSERT INTO counter (name, value) VALUES (?, ?) "
+                    "ON CONFLICT (name) DO UPDATE SET value = max(value, excluded.value)",
+                    list(counters.items()),
+                )
 
     @staticmethod
     def _put_many(conn: Any, puts: list[tuple[Any, ...]]) -> None:
+        if not puts:
+            return
         conn.exec_driver_sql(
             "INSERT INTO record (tenant_id, kind, id, seq, data, meta) VALUES (?, ?, ?, ?, ?, ?) "
             "ON CONFLICT (tenant_id, kind, id) DO UPDATE SET seq = excluded.seq, "
@@ -216,12 +244,6 @@ class Database:
             conn.exec_driver_sql(
                 "DELETE FROM record WHERE tenant_id = ? AND kind = ? AND id = ?",
                 (op.tenant_id, op.kind, op.id),
-            )
-        elif isinstance(op, Count):
-            conn.exec_driver_sql(
-                "INSERT INTO counter (name, value) VALUES (?, ?) "
-                "ON CONFLICT (name) DO UPDATE SET value = max(value, excluded.value)",
-                (op.name, op.value),
             )
         elif isinstance(op, AddRow):
             table = type(op.row).__table__  # type: ignore[attr-defined]

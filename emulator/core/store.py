@@ -51,7 +51,10 @@ class Record:
     @property
     def json(self) -> bytes:
         if self._json is None:
-            self._json = orjson.dumps(self.data)
+            # orjson's bytes keep the capacity of its growing buffer (about 8 KiB
+            # for a 2 KiB droplet); a right-sized copy makes a stored object
+            # cost a quarter of the memory.
+            self._json = bytes(memoryview(orjson.dumps(self.data)))
         return self._json
 
     def __getitem__(self, field: str) -> Any:

@@ -7,7 +7,7 @@ neighbors. Kernels are the catalogue's, the same for every droplet.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 from weakref import WeakKeyDictionary
 
 from fastapi import APIRouter
@@ -80,11 +80,13 @@ async def create_droplets(
 async def list_droplets(
     ctx: Annotated[Ctx, authorized("droplet:read")],
     page: PageDep,
-    tag_name: str | None = None,
-    name: str | None = None,
-    type: Literal["droplets", "gpus"] | None = None,
 ) -> Response:
     """`tag_name` alone, or `name` and `type`; GPU droplets only with `type=gpus`."""
+    # Read by hand, not declared: on the busiest route FastAPI's parsing of
+    # three optional parameters cost a quarter of the request.
+    tag_name = ctx.query("tag_name")
+    name = ctx.query("name")
+    type = ctx.query("type", choices=("droplets", "gpus"))
     droplets = ctx.tenant.collection(KIND).ordered()
     if tag_name is not None:
         if name is not None or type is not None:

@@ -64,10 +64,9 @@ def settings_from(args: argparse.Namespace) -> Settings:
 
 
 def serve(settings: Settings) -> None:
-    import uvicorn
+    import asyncio
 
-    from emulator.app import create_app
-    from emulator.tls import certificate_paths
+    from emulator.app import create_app, listeners
 
     logging.basicConfig(
         level=settings.log_level.upper(),
@@ -79,31 +78,18 @@ def serve(settings: Settings) -> None:
     # from about 95 ms to 25 ms under wrk).
     gc.freeze()
     gc.set_threshold(50_000, 20, 100)
-    ssl: dict[str, Any] = {}
-    if settings.tls:
-        cert, key = certificate_paths(settings)
-        ssl = {"ssl_certfile": str(cert), "ssl_keyfile": str(key)}
-    scheme = "https" if settings.tls else "http"
     log.info(
-        "listening on %s://%s:%s auth=%s clock=%s data=%s",
-        scheme,
+        "%s://%s:%s auth=%s clock=%s data=%s",
+        "https" if settings.tls else "http",
         settings.host,
         settings.port,
         settings.auth_mode,
         settings.clock,
         "memory" if settings.in_memory else settings.data_dir,
     )
-    uvicorn.run(
-        app,
-        host=settings.host,
-        port=settings.port,
-        access_log=False,
-        log_level=settings.log_level,
-        server_header=False,
-        # Clients keep connections alive; don't let them hold up a stop.
-        timeout_graceful_shutdown=3,
-        **ssl,
-    )
+    from emulator.listeners import serve_all
+
+    asyncio.run(serve_all(listeners(app, settings), log_level=settings.log_level))
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -13,7 +13,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from emulator import control, rest
+from emulator import control, metadata, oauth, rest, spaces
 from emulator.core import actions, errors, resources
 from emulator.core.catalogue import Catalogue
 from emulator.core.clock import Clock
@@ -24,6 +24,8 @@ from emulator.core.ratelimit import RateLimiter
 from emulator.core.requests import RequestEdge
 from emulator.core.store import Store
 from emulator.core.tenants import Tenants
+from emulator.listeners import Listener
+from emulator.tls import certificate_paths
 
 log = logging.getLogger(__name__)
 
@@ -76,9 +78,29 @@ def create_app(settings: Settings) -> FastAPI:
         api.include_router(control.router)
     else:
         api.add_api_route("/_emulator/health", control.health)
+    for surface in SURFACES:
+        surface.install(api, emulator)
     api.add_middleware(
         RequestEdge,
         ratelimiter=emulator.ratelimiter,
         max_body_bytes=settings.max_body_bytes,
     )
     return api
+
+
+# Surfaces beside REST. Each has `install(api, emulator)`, which adds its routes,
+# middleware or token resolvers, and `listeners(api, emulator)`, the ports of
+# its own it wants besides the main one.
+SURFACES = (spaces, oauth, metadata)
+
+
+def listeners(api: FastAPI, settings: Settings) -> list[Listener]:
+    """The main port, then every surface's own listeners."""
+    ssl: dict[str, str] = {}
+    if settings.tls:
+        cert, key = certificate_paths(settings)
+        ssl = {"ssl_certfile": str(cert), "ssl_keyfile": str(key)}
+    main = Listener("main", settings.host, settings.port, api, required=True, ssl=ssl)
+    emulator: Emulator = api.state.emulator
+    extra = [item for surface in SURFACES for item in surface.listeners(api, emulator)]
+    return [main, *extra]

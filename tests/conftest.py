@@ -44,9 +44,11 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_server(settings: Settings) -> tuple[uvicorn.Server, threading.Thread, Any]:
-    """Run the emulator in a thread until `server.should_exit` is set."""
-    app = create_app(settings)
+def start_server(
+    settings: Settings, app: Any = None
+) -> tuple[uvicorn.Server, threading.Thread, Any]:
+    """Run the emulator (or `app`, made by create_app) until `server.should_exit` is set."""
+    app = app or create_app(settings)
     config = uvicorn.Config(
         app,
         host=settings.host,

@@ -49,6 +49,12 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--droplet-limit", type=int, help="droplets per account (default 25)"
     )
+    serve.add_argument(
+        "--enforce-rate-limit",
+        action="store_const",
+        const=True,
+        help="answer 429 past the hourly limit (headers are always sent)",
+    )
     serve.add_argument("--seed", type=int, help="seed for generated ids and addresses")
     serve.add_argument("--log-level", choices=["debug", "info", "warning", "error"])
     return parser

@@ -95,3 +95,23 @@ def test_single_page_has_empty_links(api) -> None:
     body = api.get("/v2/regions", params={"per_page": 200}).json()
 
     assert body["links"] == {}
+
+
+def test_enforced_rate_limit_answers_429_in_digitalocean_shape(tmp_path) -> None:
+    from emulator.core.config import Settings
+    from tests.conftest import free_port, start_server
+
+    settings = Settings(port=free_port(), in_memory=True, rate_limit=3, enforce_rate_limit=True)
+    uv, thread, _ = start_server(settings)
+    try:
+        url = f"http://127.0.0.1:{settings.port}/v2/account"
+        headers = {"Authorization": "Bearer limited"}
+        answers = [httpx.get(url, headers=headers) for _ in range(4)]
+    finally:
+        uv.should_exit = True
+        thread.join(10)
+
+    assert [a.status_code for a in answers] == [200, 200, 200, 429]
+    assert answers[-1].json()["id"] == "too_many_requests"
+    assert answers[-1].headers["ratelimit-remaining"] == "0"
+    assert int(answers[-1].headers["retry-after"]) >= 1

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pydo
 import pytest
-from azure.core.exceptions import HttpResponseError
 
 from emulator.core.config import Settings
 from emulator.core.errors import Conflict, NotFound
 from tests.conftest import Server, free_port, start_server
+from tests.helpers import refusal
 
 FOREIGN_VPC = "760e09ef-dc84-11e8-981e-3cfdfeaae000"
 FOREIGN_FINGERPRINT = "3b:16:e4:bf:8b:00:8b:b8:59:8c:a9:d3:f0:19:fa:45"
@@ -63,12 +63,6 @@ NOT_FOUND = {"id": NotFound.id, "message": NotFound.message}
 def error_of(answer: dict[str, Any]) -> dict[str, Any]:
     """pydo hands back the body of a documented 404 instead of raising."""
     return {key: answer[key] for key in ("id", "message")}
-
-
-def refusal(call: Callable[[], Any]) -> tuple[int, dict[str, Any]]:
-    with pytest.raises(HttpResponseError) as raised:
-        call()
-    return raised.value.status_code, raised.value.response.json()
 
 
 def kinds(server: Server, token: str) -> dict[str, int]:

@@ -8,6 +8,8 @@ import httpx
 import pytest
 from azure.core.exceptions import HttpResponseError
 
+from tests.helpers import assert_error
+
 PUBLIC_ID = 112929454  # ubuntu-20-04-x64 in the catalogue
 CUSTOM = {
     "name": "golden",
@@ -25,15 +27,6 @@ def import_image(do) -> dict[str, Any]:
 
 def action_ids(do, image_id: int) -> list[int]:
     return [action["id"] for action in do.image_actions.list(image_id)["actions"]]
-
-
-def assert_error(
-    response: httpx.Response, status: int, error_id: str, words: str
-) -> None:
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert body["id"] == error_id
-    assert words in body["message"]
 
 
 def test_transfer_image_copies_it_to_the_region_when_done(do) -> None:

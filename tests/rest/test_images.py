@@ -11,6 +11,7 @@ import pytest
 
 from emulator.core.config import FIXTURES_DIR, Settings
 from tests.conftest import free_port, new_token, start_server
+from tests.helpers import assert_error, scoped_client
 
 CATALOGUE: list[dict[str, Any]] = json.loads(
     Path(FIXTURES_DIR, "catalogue", "images.json").read_text()
@@ -41,27 +42,6 @@ def snapshot_image(do, **changes: Any) -> dict[str, Any]:
 
 def own_images(do) -> list[dict[str, Any]]:
     return do.images.list(private=True, per_page=200)["images"]
-
-
-def scoped_client(server, api: httpx.Client, scopes: list[str]) -> httpx.Client:
-    """Plain HTTP for the same account as `api`, with a token holding only `scopes`."""
-    tenant_id = api.get("/_emulator/whoami").json()["tenant_id"]
-    made = server.control(
-        "POST", "/tokens", json={"scopes": scopes, "tenant_id": tenant_id}
-    )
-    token = made.json()["token"]
-    return httpx.Client(
-        base_url=server.url, headers={"Authorization": f"Bearer {token}"}
-    )
-
-
-def assert_error(
-    response: httpx.Response, status: int, error_id: str, words: str
-) -> None:
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert body["id"] == error_id
-    assert words in body["message"]
 
 
 def test_list_images_shows_the_public_catalogue_to_a_new_account(do) -> None:

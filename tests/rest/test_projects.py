@@ -6,16 +6,15 @@ test_tags.py), so these tests do not wait for those families.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pydo
 import pytest
-from azure.core.exceptions import HttpResponseError
 
 from emulator.core.errors import Unprocessable
 from emulator.rest import projects
+from tests.helpers import refusal
 from tests.rest.test_tags import commit, make_ctx, seed
 
 PROJECT = {
@@ -24,12 +23,6 @@ PROJECT = {
     "purpose": "Service or API",
     "environment": "Production",
 }
-
-
-def error_of(call: Callable[[], Any]) -> tuple[int, dict[str, Any]]:
-    with pytest.raises(HttpResponseError) as caught:
-        call()
-    return caught.value.status_code or 0, caught.value.response.json()
 
 
 def test_new_account_has_one_default_project(do: pydo.Client) -> None:
@@ -91,7 +84,7 @@ def test_create_project_as_godo_sends_it_without_environment(api: httpx.Client) 
 def test_create_project_with_a_taken_name_is_409(do: pydo.Client) -> None:
     do.projects.create(body=PROJECT)
 
-    status, body = error_of(lambda: do.projects.create(body=PROJECT))
+    status, body = refusal(lambda: do.projects.create(body=PROJECT))
 
     assert (status, body["id"]) == (409, "conflict")
     assert "my-web-api" in body["message"]

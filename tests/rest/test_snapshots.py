@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from emulator.core.store import Record, Tx
+from tests.helpers import assert_error, scoped_client
 
 PUBLIC_ID = 112929454  # ubuntu-20-04-x64 in the catalogue
 DROPLET = {
@@ -69,15 +70,6 @@ def plant_volume_snapshot(server, api: httpx.Client) -> dict[str, Any]:
     tx.put(Record("volume_snapshot", data["id"], data))
     emulator.store.database.write_now(tx.apply())
     return data
-
-
-def assert_error(
-    response: httpx.Response, status: int, error_id: str, words: str
-) -> None:
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert body["id"] == error_id
-    assert words in body["message"]
 
 
 def test_list_snapshots_of_a_new_account_is_empty(do) -> None:
@@ -257,18 +249,6 @@ def test_volume_snapshots_are_listed_read_and_deleted_with_droplet_ones(
     assert found == volume
     assert do.snapshots.get(volume["id"])["id"] == "not_found"
     assert [s["id"] for s in do.snapshots.list()["snapshots"]] == [str(image["id"])]
-
-
-def scoped_client(server, api: httpx.Client, scopes: list[str]) -> httpx.Client:
-    """Plain HTTP for the same account as `api`, with a token holding only `scopes`."""
-    tenant_id = api.get("/_emulator/whoami").json()["tenant_id"]
-    made = server.control(
-        "POST", "/tokens", json={"scopes": scopes, "tenant_id": tenant_id}
-    )
-    token = made.json()["token"]
-    return httpx.Client(
-        base_url=server.url, headers={"Authorization": f"Bearer {token}"}
-    )
 
 
 def test_snapshot_routes_take_snapshot_or_their_resource_scopes(

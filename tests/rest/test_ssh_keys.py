@@ -10,7 +10,8 @@ from typing import Any
 import httpx
 import pydo
 import pytest
-from azure.core.exceptions import HttpResponseError
+
+from tests.helpers import refusal
 
 # Made with ssh-keygen; fingerprints from `ssh-keygen -l -E md5`.
 ED25519 = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEDrcCe4BVFhVPwEbNTgp5kTUjZmlG3kT50CB+chS18G sammy@example.com"
@@ -33,12 +34,6 @@ def random_ed25519() -> str:
         len(name).to_bytes(4, "big") + name + (32).to_bytes(4, "big") + os.urandom(32)
     )
     return "ssh-ed25519 " + base64.b64encode(blob).decode()
-
-
-def error_of(call: Callable[[], Any]) -> tuple[int, dict[str, Any]]:
-    with pytest.raises(HttpResponseError) as caught:
-        call()
-    return caught.value.status_code or 0, caught.value.response.json()
 
 
 def test_create_key_computes_md5_fingerprint(do: pydo.Client) -> None:
@@ -139,7 +134,7 @@ def test_keys_of_another_account_are_not_found(
 def test_create_duplicate_key_is_refused(do: pydo.Client) -> None:
     do.ssh_keys.create(body={"name": "first", "public_key": ED25519})
 
-    status, body = error_of(
+    status, body = refusal(
         lambda: do.ssh_keys.create(body={"name": "second", "public_key": ED25519})
     )
 
@@ -165,7 +160,7 @@ def test_create_duplicate_key_is_refused(do: pydo.Client) -> None:
 def test_create_invalid_key_is_refused(
     do: pydo.Client, public_key: str, message: str
 ) -> None:
-    status, body = error_of(
+    status, body = refusal(
         lambda: do.ssh_keys.create(body={"name": "bad", "public_key": public_key})
     )
 
@@ -222,9 +217,7 @@ def test_update_key_with_blank_name_keeps_it(do: pydo.Client) -> None:
         "ssh_key"
     ]
 
-    status, body = error_of(
-        lambda: do.ssh_keys.update(created["id"], body={"name": ""})
-    )
+    status, body = refusal(lambda: do.ssh_keys.update(created["id"], body={"name": ""}))
 
     assert (status, body["id"], body["message"]) == (
         422,

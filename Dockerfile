@@ -4,7 +4,7 @@ WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY emulator ./emulator
 COPY fixtures ./fixtures
-RUN pip install --no-cache-dir -e .
+RUN pip install --no-cache-dir -e . && python -m compileall -q emulator
 
 ENV DO_EMULATOR_HOST=0.0.0.0 \
     DO_EMULATOR_DATA_DIR=/data

@@ -37,6 +37,7 @@ def build_emulator(settings: Settings) -> Emulator:
     database = Database(settings.sqlalchemy_url)
     store = Store(database)
     store.on_load.append(actions.rearm)
+    store.on_change.append(actions.watch)
     clock = Clock(settings.clock, settings.action_delay)
     tenants = Tenants(store, clock, strict=settings.auth_mode == "strict")
     emulator = Emulator(

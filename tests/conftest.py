@@ -134,4 +134,7 @@ def frozen_clock(server: Server) -> Iterator[Callable[[float], None]]:
         server.control("POST", "/clock", json={"advance": seconds}).raise_for_status()
 
     yield advance
-    server.control("POST", "/clock", json={"mode": "instant"}).raise_for_status()
+    # Back to wall time too: later tests (and JWTs checked by real clocks) expect it.
+    server.control(
+        "POST", "/clock", json={"mode": "instant", "reset": True}
+    ).raise_for_status()

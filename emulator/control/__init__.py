@@ -3,7 +3,7 @@
 - `GET  /_emulator/health`                 200 once ready
 - `POST /_emulator/reset`                  forget everything, or `{"token": ...}` / `{"tenant_id": ...}`
 - `GET  /_emulator/clock`                  mode, action delay, now
-- `POST /_emulator/clock`                  `{"mode", "action_delay", "advance": seconds}`
+- `POST /_emulator/clock`                  `{"mode", "action_delay", "advance": seconds, "reset": true}`
 - `POST /_emulator/tokens`                 `{"name", "scopes": "read" | "read write" | [...]}` -> 201
 - `DELETE /_emulator/tokens`               `{"token"}`: revoke
 - `GET  /_emulator/whoami`                 the tenant of the request's bearer token
@@ -69,6 +69,8 @@ async def reset(
             raise NotFound("No tenant holds that token.")
         await store.database.write(store.forget(tenant_id))
         tenants.forget_tenant(tenant_id)
+        for hook in emulator.on_reset:
+            hook(tenant_id)
         log.info("reset tenant %s", tenant_id)
         return raw({"reset": "tenant", "tenant_id": tenant_id})
 
@@ -81,6 +83,8 @@ async def reset(
     store.counters.clear()
     tenants.forget_all()
     emulator.ratelimiter.clear()
+    for hook in emulator.on_reset:
+        hook(None)
     if emulator.settings.tokens_file:
         # The file's tokens are configuration, not state: they outlive a reset.
         load_tokens_file(emulator, emulator.settings.tokens_file)
@@ -92,6 +96,7 @@ class ClockRequest(BaseModel):
     mode: Literal["real", "instant", "frozen"] | None = None
     action_delay: float | None = Field(None, ge=0)
     advance: float | None = Field(None, ge=0)
+    reset: bool = Field(False, description="Return to wall time, undoing every advance.")
 
 
 @router.get("/clock")
@@ -103,6 +108,8 @@ async def get_clock(request: Request) -> Response:
 async def set_clock(request: Request, body: ClockRequest) -> Response:
     emulator = _emulator(request)
     clock = emulator.clock
+    if body.reset:
+        clock.reset()
     if body.mode or body.action_delay is not None:
         clock.set_mode(body.mode or clock.mode, delay=body.action_delay)
     if body.advance:

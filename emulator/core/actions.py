@@ -71,9 +71,7 @@ def start(
     }
     action = Record(KIND, number, data, {"due": due, "effect": effect, "args": args})
     ctx.tx.ops.append(count)
-    ctx.tx.put(action)
-    tenant = ctx.tenant
-    ctx.tx.after_commit(lambda: tenant.schedule(due, action.id))
+    ctx.tx.put(action)  # armed by `watch` once applied
     return action
 
 
@@ -92,17 +90,29 @@ def _as_int(value: int | str | None) -> int | None:
 
 
 def rearm(tenant: Tenant) -> None:
-    """After a tenant is loaded from disk, schedule its unfinished actions again."""
-    collection = tenant.collections.get(KIND)
-    if collection is None:
+    """After a tenant is loaded from disk, schedule what the clock still owes it."""
+    for collection in tenant.collections.values():
+        for record in collection:
+            watch(tenant, record)
+
+
+def watch(tenant: Tenant, record: Record) -> None:
+    """Schedule `record` if the clock owes it a change (called on every change)."""
+    if record.kind == KIND:
+        if record["status"] == "in-progress":
+            tenant.schedule(record.meta.get("due", 0.0), KIND, record.id)
         return
-    for action in collection:
-        if action["status"] == "in-progress":
-            tenant.schedule(action.meta.get("due", 0.0), action.id)
+    pending = record.meta.get(LATER)
+    if pending:
+        tenant.schedule(pending["due"], record.kind, record.id)
 
 
 async def settle(store: Store, clock: Clock, tenant: Tenant) -> None:
-    """Complete every action of `tenant` that is due, with its effects, durably."""
+    """Apply every change of `tenant` the clock has made due, durably.
+
+    Actions complete, with their effects; records with a delayed change
+    (`meta["later"]`, see `later`) take it.
+    """
     due = tenant.due
     if not due or due[0][0] > clock.now():
         return
@@ -110,15 +120,45 @@ async def settle(store: Store, clock: Clock, tenant: Tenant) -> None:
     tx = Tx(store, tenant)
     ops = []
     while due and due[0][0] <= now:
-        when, action_id = heapq.heappop(due)
-        action = tenant.get(KIND, action_id)
-        if action is None or action["status"] != "in-progress":
+        when, kind, id = heapq.heappop(due)
+        record = tenant.get(kind, id)
+        if record is None:
             continue
-        tx.update(action, status="completed", completed_at=timestamp(when))
-        name = action.meta.get("effect")
-        if name:
-            EFFECTS[name](tx, action, **action.meta.get("args", {}))
+        if kind == KIND:
+            _complete(tx, record, when)
+        else:
+            _ripen(tx, record, now)
         ops.extend(tx.apply())
-    # No wait for the disk: a completion follows from the action's due time,
-    # which is durable; after a crash, `rearm` completes it again in order.
+    # No wait for the disk: these changes follow from due times that are
+    # durable already; after a crash, `rearm` makes them again, in order.
     store.database.write_soon(ops)
+
+
+def _complete(tx: Tx, action: Record, when: float) -> None:
+    if action["status"] != "in-progress":
+        return
+    tx.update(action, status="completed", completed_at=timestamp(when))
+    name = action.meta.get("effect")
+    if name:
+        EFFECTS[name](tx, action, **action.meta.get("args", {}))
+
+
+def _ripen(tx: Tx, record: Record, now: float) -> None:
+    pending = record.meta.get(LATER)
+    if pending and pending["due"] <= now:
+        tx.update(record, pending["changes"])
+        tx.update_meta(record, **{LATER: None})
+
+
+LATER = "later"
+
+
+def later(ctx: Ctx, changes: dict[str, Any]) -> dict[str, Any]:
+    """A `meta["later"]` entry: `changes` to the data, due after the clock's action delay.
+
+    For state that moves on by itself with no action in the history (a load
+    balancer's `new` -> `active`, a certificate's `pending` -> `verified`).
+    Put it in a new record's meta, or `ctx.tx.update_meta(record, later=...)`;
+    the clock applies it like an action's effect.
+    """
+    return {"due": ctx.clock.now() + ctx.clock.action_delay(), "changes": changes}

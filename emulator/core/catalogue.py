@@ -33,6 +33,8 @@ class Catalogue:
         self.sizes = _load(folder / "sizes.json", "size", "slug")
         self.images = _load(folder / "images.json", "image", "id")
         self.kernels = _load(folder / "kernels.json", "kernel", "id")
+        self.one_clicks = _load(folder / "one_clicks.json", "one_click", "slug")
+        self.add_on_apps = _load(folder / "add_on_apps.json", "add_on_app", "app_slug")
         self.images_by_slug = {
             record["slug"]: record for record in self.images.values() if record["slug"]
         }

@@ -38,6 +38,11 @@ class Clock:
     def advance(self, seconds: float) -> None:
         self._offset += seconds
 
+    def reset(self) -> None:
+        """Back to wall time: forget every advance."""
+        self._offset = 0.0
+        self._frozen_at = time.time()
+
     def set_mode(self, mode: ClockMode, *, delay: float | None = None) -> None:
         if mode == "frozen" and self.mode != "frozen":
             self._frozen_at = time.time()

@@ -47,6 +47,24 @@ class Settings(BaseSettings):
         None, description="JSON list of tokens to create at start (strict mode)."
     )
 
+    oauth_auto_approve: bool = Field(
+        False,
+        description="Approve OAuth authorize requests without showing the consent page.",
+    )
+    oauth_apps_file: Path | None = Field(
+        None,
+        description="JSON list of OAuth apps to register at start: name, redirect_uri, client_id, client_secret.",
+    )
+    oauth_code_lifetime: int = Field(
+        600, gt=0, description="Seconds an OAuth authorization code stays valid."
+    )
+    oauth_token_lifetime: int = Field(
+        2592000, gt=0, description="Seconds an OAuth access token lives (30 days)."
+    )
+    oauth_refresh_token_lifetime: int = Field(
+        15552000, gt=0, description="Seconds an unused OAuth refresh token lives."
+    )
+
     clock: Literal["real", "instant", "frozen"] = Field(
         "real", description="When in-progress actions complete."
     )
@@ -67,6 +85,44 @@ class Settings(BaseSettings):
         description="Largest request body accepted on /v2 (413 above).",
     )
     control_plane: bool = Field(True, description="Serve /_emulator/ routes.")
+
+    spaces_port: int | None = Field(
+        None,
+        description="An extra port where every request is Spaces (S3); Spaces is "
+        "always served on the main port too.",
+    )
+    spaces_domain: str = Field(
+        "digitaloceanspaces.com",
+        description="Base domain of Spaces hosts ([bucket.]region.DOMAIN); "
+        "localhost and localtest.me are always accepted too.",
+    )
+    spaces_auth: Literal["strict", "permissive"] = Field(
+        "strict",
+        description="strict: S3 signatures are verified with keys made through "
+        "/v2/spaces/keys. permissive: unknown access keys are accepted unchecked "
+        "(logged once per key) as their own account with full access.",
+    )
+    external_url: str | None = Field(
+        None,
+        description="Base URL clients reach the emulator at, for Location answers; "
+        "default: the scheme and Host of each request.",
+    )
+
+    metadata_address: str = Field(
+        "169.254.169.254:80",
+        description="host:port of the droplet metadata listener; off for none. "
+        "Skipped with a warning where the address cannot be bound.",
+    )
+    metadata_default_droplet: int | None = Field(
+        None,
+        description="Droplet the metadata listener answers as when neither an "
+        "address nor a binding names one.",
+    )
+    metadata_root_redirect: bool = Field(
+        True,
+        description="Answer /metadata/v1 (no slash) with a 301 to /metadata/v1/; "
+        "false serves the index there.",
+    )
 
     tls: bool = Field(False, description="Serve HTTPS on the main port.")
     tls_cert: Path | None = Field(

@@ -13,6 +13,7 @@ tenant for the access log.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import Depends, Request
@@ -47,7 +48,13 @@ class Emulator:
         self.catalogue = catalogue
         self.ratelimiter = ratelimiter
         # Extra ways to turn a bearer token into a grant (OAuth's JWTs plug in here).
+        # A resolver returns None for a token it does not recognise, and may raise
+        # Unauthorized to refuse one outright (a revoked or tampered JWT must not
+        # become a fresh account in permissive mode).
         self.token_resolvers: list[Any] = []
+        # Called by the control plane's reset with a tenant id, or None for all:
+        # surfaces with state outside the store (Spaces) forget it too.
+        self.on_reset: list[Callable[[str | None], None]] = []
 
     def resolve(self, token: str) -> Grant | None:
         for resolver in self.token_resolvers:

@@ -24,7 +24,7 @@ This module does not use `from __future__ import annotations`: the handlers it
 makes carry the family's models in their annotations, which FastAPI reads.
 """
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
@@ -32,7 +32,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 from starlette.responses import Response
 
-from emulator.core import resources
+from emulator.core import actions, resources
 from emulator.core.context import Ctx, authorized
 from emulator.core.errors import NotFound
 from emulator.core.pagination import PageDep
@@ -70,8 +70,15 @@ class Family:
     update_model: type[BaseModel] | None = None
     # "uuid", or the start of a global numeric sequence named after the kind.
     ids: Literal["uuid"] | int = "uuid"
+    # id_of(body) -> id, for objects named by what the client gives (domains).
+    id_of: Callable[[Any], str] | None = None
     create_status: int = 201
+    # Some families answer an update or a delete with 202 (the change runs on).
+    update_status: int = 200
+    delete_status: int = 204
     update_method: Literal["PUT", "PATCH"] = "PUT"
+    # A PUT that changes only the fields sent, as many DigitalOcean PUTs do.
+    partial_put: bool = False
     # Query parameters that filter the list by the data field of the same name.
     filters: tuple[str, ...] = ()
     # find(ctx, ref) -> Record | None, for families named by more than the id.
@@ -85,6 +92,8 @@ class Family:
     on_delete: Hook | None = None
     # Which routes to mount; leave one out to write it by hand.
     verbs: tuple[str, ...] = ("list", "create", "get", "update", "delete")
+    # Whether records carry changes due later (see `later`); reads apply them first.
+    ripens: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -117,6 +126,16 @@ class Family:
         return resources.new_id(ctx, self.kind, start=self.ids)
 
 
+# Delayed changes are the clock's business now (core/actions.py); these names
+# stay for the families that use them.
+LATER = actions.LATER
+later = actions.later
+
+
+async def ripen(ctx: Ctx, records: Iterable[Record]) -> None:
+    """Kept for callers: the clock applies due changes before any route runs."""
+
+
 def _matches(value: Any, wanted: str) -> bool:
     if isinstance(value, list):
         return wanted in value
@@ -129,7 +148,7 @@ def create(ctx: Ctx, family: Family, body: BaseModel | None) -> Record:
         family.check(ctx, body, None)
     if family.build is None:
         raise TypeError(f"{family.kind}: a family that creates needs `build`")
-    number = family.new_id(ctx)
+    number = family.id_of(body) if family.id_of else family.new_id(ctx)
     record = resources.create(ctx, family.kind, number, family.build(ctx, body, number))
     if family.on_create:
         family.on_create(ctx, record)
@@ -140,7 +159,7 @@ def update(ctx: Ctx, family: Family, record: Record, body: BaseModel) -> dict[st
     """Check and buffer the fields `body` sets; return them."""
     if family.check:
         family.check(ctx, body, record)
-    exclude_unset = family.update_method == "PATCH"
+    exclude_unset = family.update_method == "PATCH" or family.partial_put
     changes = body.model_dump(exclude_unset=exclude_unset, exclude_none=exclude_unset)
     changes = {k: v for k, v in changes.items() if k in record.data}
     ctx.tx.update(record, changes)
@@ -172,11 +191,17 @@ def mount(router: APIRouter, family: Family) -> None:
         router.add_api_route(family.item_path, _get_route(family), methods=["GET"])
     if "update" in family.verbs and family.update_model is not None:
         router.add_api_route(
-            family.item_path, _update_route(family), methods=[family.update_method]
+            family.item_path,
+            _update_route(family),
+            methods=[family.update_method],
+            status_code=family.update_status,
         )
     if "delete" in family.verbs:
         router.add_api_route(
-            family.item_path, _delete_route(family), methods=["DELETE"], status_code=204
+            family.item_path,
+            _delete_route(family),
+            methods=["DELETE"],
+            status_code=family.delete_status,
         )
 
 
@@ -184,6 +209,8 @@ def _list_route(family: Family) -> Callable[..., Any]:
     async def list_objects(
         ctx: Annotated[Ctx, authorized(*family.scopes.of("read"))], page: PageDep
     ) -> Response:
+        if family.ripens:
+            await ripen(ctx, ctx.tenant.collection(family.kind))
         return page.respond(family.plural, family.records(ctx))
 
     return list_objects
@@ -207,7 +234,10 @@ def _get_route(family: Family) -> Callable[..., Any]:
     async def get_object(
         ctx: Annotated[Ctx, authorized(*family.scopes.of("read"))], object_id: str
     ) -> Response:
-        return one(family.singular, family.lookup(ctx, object_id))
+        record = family.lookup(ctx, object_id)
+        if family.ripens:
+            await ripen(ctx, [record])
+        return one(family.singular, record)
 
     return _named(get_object, family.id_param)
 
@@ -223,7 +253,7 @@ def _update_route(family: Family) -> Callable[..., Any]:
         record = family.lookup(ctx, object_id)
         update(ctx, family, record, body)
         await ctx.commit()
-        return one(family.singular, record)
+        return one(family.singular, record, status=family.update_status)
 
     return _named(update_object, family.id_param)
 
@@ -234,7 +264,9 @@ def _delete_route(family: Family) -> Callable[..., Any]:
     ) -> Response:
         delete(ctx, family, family.lookup(ctx, object_id))
         await ctx.commit()
-        return no_content()
+        if family.delete_status == 204:
+            return no_content()
+        return Response(status_code=family.delete_status)
 
     return _named(delete_object, family.id_param)
 

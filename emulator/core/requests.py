@@ -21,6 +21,7 @@ from emulator.core.ratelimit import RateLimiter
 
 log = logging.getLogger("emulator.access")
 
+_FORM = b"application/x-www-form-urlencoded"
 _CORS = [
     (b"access-control-allow-methods", b"GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS"),
     (b"access-control-allow-headers", b"Authorization, Content-Type"),
@@ -58,6 +59,15 @@ class RequestEdge:
             scope["method"] = "GET"
 
         headers = dict(scope["headers"])
+        if headers.get(b"content-type", b"").startswith(_FORM) and path.startswith(
+            "/v2/"
+        ):
+            # `curl -d '{...}'` labels JSON as a form; the real API reads it as JSON
+            # anyway (no /v2 operation takes a form), and so does the emulator.
+            scope["headers"] = [
+                (k, b"application/json" if k == b"content-type" else v)
+                for k, v in scope["headers"]
+            ]
         origin = headers.get(b"origin")
         extra: list[tuple[bytes, bytes]] = [(b"x-request-id", request_id.encode())]
         if origin:
@@ -89,7 +99,7 @@ class RequestEdge:
         finally:
             elapsed = (time.perf_counter() - started) * 1000
             query = scope.get("query_string", b"")
-            target = path + ("?" + query.decode("latin-1") if query else "")
+            target = path + ("?" + _redacted(query.decode("latin-1")) if query else "")
             log.info(
                 "%s %s => %s tenant=%s req=%s %.0fms",
                 "HEAD" if is_head else scope["method"],
@@ -117,6 +127,23 @@ class RequestEdge:
             return message
 
         return receive_limited
+
+
+# Query parameters that carry secrets (OAuth's documented token call puts the
+# client secret and codes in the query string): never written to the log.
+_SECRET_PARAMS = frozenset(
+    {"client_secret", "code", "code_verifier", "refresh_token", "token", "access_token"}
+)
+
+
+def _redacted(query: str) -> str:
+    if not any(name in query for name in _SECRET_PARAMS):
+        return query
+    parts = []
+    for part in query.split("&"):
+        name, sep, _ = part.partition("=")
+        parts.append(f"{name}=***" if sep and name in _SECRET_PARAMS else part)
+    return "&".join(parts)
 
 
 def _declared_length(headers: dict[bytes, bytes]) -> int:

@@ -107,8 +107,9 @@ class Tenant:
         self.email = email
         self.created_at = created_at
         self.collections: dict[str, Collection] = {}
-        # (due time, action id) of in-progress actions; see core/actions.py.
-        self.due: list[tuple[float, str]] = []
+        # (due time, kind, id) of what the clock will change: in-progress
+        # actions, and records with a delayed change; see core/actions.py.
+        self.due: list[tuple[float, str, str]] = []
 
     def collection(self, kind: str) -> Collection:
         found = self.collections.get(kind)
@@ -120,8 +121,8 @@ class Tenant:
         found = self.collections.get(kind)
         return found.get(id) if found is not None else None
 
-    def schedule(self, due: float, action_id: str) -> None:
-        heapq.heappush(self.due, (due, action_id))
+    def schedule(self, due: float, kind: str, id: str) -> None:
+        heapq.heappush(self.due, (due, kind, id))
 
 
 class Store:
@@ -137,6 +138,8 @@ class Store:
         self._seq = database.select("SELECT coalesce(max(seq), 0) FROM record")[0][0]
         # Called with each tenant after its rows are loaded (actions re-arm timers).
         self.on_load: list[Callable[[Tenant], None]] = []
+        # Called with each record a transaction adds or changes, once applied.
+        self.on_change: list[Callable[[Tenant, Record], None]] = []
 
     def next_id(self, name: str, start: int) -> tuple[int, Count]:
         """A new numeric id of the sequence `name`, and the op that makes it durable."""
@@ -250,6 +253,9 @@ class Tx:
             Delete(self.tenant.id, record.kind, record.id)
             for record in self._deletes.values()
         )
+        for record in touched.values():
+            for on_change in self.store.on_change:
+                on_change(self.tenant, record)
         for hook in self._after:
             hook()
         self._puts, self._updates, self._deletes, self._after, self.ops = (

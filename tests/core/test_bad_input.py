@@ -46,6 +46,15 @@ BAD_QUERIES = [
 ]
 
 
+# Routes that take no body, or one whose every field is optional: the corpus's
+# bodies are valid requests there (ignored, or an empty update), so they may
+# change state. They must still never answer a 5xx or an error of another shape.
+BODY_IS_OPTIONAL = {
+    ("POST", "/v2/security/scans"),
+    ("PUT", "/v2/security/settings/plan"),
+}
+
+
 def routes() -> Iterator[tuple[str, str]]:
     def walk(items: list, prefix: str = "") -> Iterator[tuple[str, str]]:
         for route in items:
@@ -113,7 +122,8 @@ def test_bad_input_gets_a_digitalocean_error_and_changes_nothing(
     for query in BAD_QUERIES:
         assert_error_shape(api.request(method, f"{target}?{query}"))
 
-    assert holdings(server, api) == before
+    if (method, path) not in BODY_IS_OPTIONAL:
+        assert holdings(server, api) == before
 
 
 def test_malformed_json_is_400_bad_request(api) -> None:

@@ -101,7 +101,9 @@ def test_enforced_rate_limit_answers_429_in_digitalocean_shape(tmp_path) -> None
     from emulator.core.config import Settings
     from tests.conftest import free_port, start_server
 
-    settings = Settings(port=free_port(), in_memory=True, rate_limit=3, enforce_rate_limit=True)
+    settings = Settings(
+        port=free_port(), in_memory=True, rate_limit=3, enforce_rate_limit=True
+    )
     uv, thread, _ = start_server(settings)
     try:
         url = f"http://127.0.0.1:{settings.port}/v2/account"
@@ -115,3 +117,27 @@ def test_enforced_rate_limit_answers_429_in_digitalocean_shape(tmp_path) -> None
     assert answers[-1].json()["id"] == "too_many_requests"
     assert answers[-1].headers["ratelimit-remaining"] == "0"
     assert int(answers[-1].headers["retry-after"]) >= 1
+
+
+def test_access_log_hides_secrets_in_the_query(server, caplog) -> None:
+    import logging
+
+    with caplog.at_level(logging.INFO, logger="emulator.access"):
+        httpx.post(
+            f"{server.url}/v1/oauth/token?grant_type=x&client_secret=s3cret&code=abc"
+        )
+
+    lines = [r.getMessage() for r in caplog.records if r.name == "emulator.access"]
+    assert any("client_secret=***" in line and "code=***" in line for line in lines)
+    assert not any("s3cret" in line for line in lines)
+
+
+def test_json_sent_as_a_form_is_read_as_json(api) -> None:
+    response = api.post(
+        "/v2/tags",
+        content=b'{"name": "curl-d"}',
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+
+    assert response.status_code == 201, response.text
+    assert response.json()["tag"]["name"] == "curl-d"

@@ -98,6 +98,8 @@ def mac(droplet_id: int, interface: int) -> str:
 
 def networks(addresses: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
     """The `networks` object of a droplet whose addresses are `addresses`."""
-    v4 = [addresses[key] for key in ("private_v4", "public_v4") if addresses.get(key)]
-    v6 = [addresses["public_v6"]] if addresses.get("public_v6") else []
+    # Reserved addresses are kept beside the droplet's own, so a rebuild of the
+    # list (create completing, enable_ipv6) does not drop them.
+    v4 = [addresses[k] for k in ("private_v4", "public_v4", "reserved_v4") if addresses.get(k)]
+    v6 = [addresses[k] for k in ("public_v6", "reserved_v6") if addresses.get(k)]
     return {"v4": v4, "v6": v6}

@@ -23,6 +23,7 @@ from emulator.rest import (
     load_balancers,
     nat_gateways,
     nfs,
+    not_emulated,
     one_clicks,
     organizations,
     partner_network_connect,
@@ -78,6 +79,7 @@ for family in (
     reserved_ipv6,
     vpc_peerings,
     vpcs,
+    not_emulated,  # last: its catch-all paths must not shadow a family's
 ):
     # Copy the routes rather than nest routers: every level of nesting is
     # walked again on each request, and this router is on every request's path.

@@ -141,3 +141,16 @@ def test_json_sent_as_a_form_is_read_as_json(api) -> None:
 
     assert response.status_code == 201, response.text
     assert response.json()["tag"]["name"] == "curl-d"
+
+
+def test_families_not_emulated_answer_501_in_digitalocean_shape(api) -> None:
+    for path in ("/v2/apps", "/v2/kubernetes/clusters/abc/node_pools", "/v2/databases"):
+        response = api.get(path)
+
+        assert response.status_code == 501, path
+        assert response.json()["id"] == "not_implemented"
+        assert "not emulated" in response.json()["message"]
+
+
+def test_families_not_emulated_still_need_a_token(server) -> None:
+    assert httpx.get(f"{server.url}/v2/apps").status_code == 401

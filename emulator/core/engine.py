@@ -24,7 +24,7 @@ This module does not use `from __future__ import annotations`: the handlers it
 makes carry the family's models in their annotations, which FastAPI reads.
 """
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
@@ -92,8 +92,6 @@ class Family:
     on_delete: Hook | None = None
     # Which routes to mount; leave one out to write it by hand.
     verbs: tuple[str, ...] = ("list", "create", "get", "update", "delete")
-    # Whether records carry changes due later (see `later`); reads apply them first.
-    ripens: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -130,10 +128,6 @@ class Family:
 # stay for the families that use them.
 LATER = actions.LATER
 later = actions.later
-
-
-async def ripen(ctx: Ctx, records: Iterable[Record]) -> None:
-    """Kept for callers: the clock applies due changes before any route runs."""
 
 
 def _matches(value: Any, wanted: str) -> bool:
@@ -209,8 +203,6 @@ def _list_route(family: Family) -> Callable[..., Any]:
     async def list_objects(
         ctx: Annotated[Ctx, authorized(*family.scopes.of("read"))], page: PageDep
     ) -> Response:
-        if family.ripens:
-            await ripen(ctx, ctx.tenant.collection(family.kind))
         return page.respond(family.plural, family.records(ctx))
 
     return list_objects
@@ -235,8 +227,6 @@ def _get_route(family: Family) -> Callable[..., Any]:
         ctx: Annotated[Ctx, authorized(*family.scopes.of("read"))], object_id: str
     ) -> Response:
         record = family.lookup(ctx, object_id)
-        if family.ripens:
-            await ripen(ctx, [record])
         return one(family.singular, record)
 
     return _named(get_object, family.id_param)

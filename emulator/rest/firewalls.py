@@ -226,7 +226,6 @@ def _change(
 
 async def _firewall(ctx: Ctx, firewall_id: str) -> Record:
     record = FIREWALLS.lookup(ctx, firewall_id)
-    await engine.ripen(ctx, [record])
     return record
 
 
@@ -395,6 +394,5 @@ FIREWALLS = Family(
         delete="firewall:delete",
     ),
     verbs=("list", "get", "delete"),
-    ripens=True,
 )
 engine.mount(router, FIREWALLS)

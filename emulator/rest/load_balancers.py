@@ -244,7 +244,6 @@ def _view(ctx: Ctx, record: Record) -> dict[str, Any]:
 
 async def _balancer(ctx: Ctx, lb_id: str, *, changing: bool = False) -> Record:
     record = LOAD_BALANCERS.lookup(ctx, lb_id)
-    await engine.ripen(ctx, [record])
     if changing and record["status"] == "new":
         raise Forbidden(BUSY)
     return record
@@ -254,7 +253,6 @@ async def _balancer(ctx: Ctx, lb_id: str, *, changing: bool = False) -> Record:
 async def list_load_balancers(
     ctx: Annotated[Ctx, authorized("load_balancer:read")], page: PageDep
 ) -> Response:
-    await engine.ripen(ctx, ctx.tenant.collection(KIND))
     balancers = ctx.tenant.collection(KIND).ordered()
     shown = [_view(ctx, record) for record in page.slice(balancers)]
     total = len(balancers)

@@ -159,6 +159,5 @@ GATEWAYS = Family(
     check=_check,
     on_create=_active_later,
     on_update=_updated,
-    ripens=True,
 )
 mount(router, GATEWAYS)

@@ -18,7 +18,7 @@ from starlette.responses import Response
 
 from emulator.core import engine, resources
 from emulator.core.context import Ctx, authorized
-from emulator.core.engine import Family, Scopes, later, mount, ripen
+from emulator.core.engine import Family, Scopes, later, mount
 from emulator.core.errors import Conflict, NotFound, Unprocessable
 from emulator.core.pagination import PageDep
 from emulator.core.responses import one, raw
@@ -93,7 +93,6 @@ PEERINGS = Family(
     build=_build,
     check=_check,
     on_create=_provisioned_later,
-    ripens=True,
     verbs=("create", "get", "update"),
 )
 
@@ -112,7 +111,6 @@ def _of_vpc(ctx: Ctx, vpc_id: str) -> tuple[Record, list[Record]]:
 async def list_peerings(
     ctx: Annotated[Ctx, authorized("vpc_peering:read")], page: PageDep
 ) -> Response:
-    await ripen(ctx, ctx.tenant.collection(KIND))
     peerings = ctx.tenant.collection(KIND).ordered()
     region = ctx.query("region")
     if region is not None:
@@ -137,7 +135,6 @@ async def delete_peering(
 async def list_peerings_of_vpc(
     ctx: Annotated[Ctx, authorized("vpc_peering:read")], vpc_id: str, page: PageDep
 ) -> Response:
-    await ripen(ctx, ctx.tenant.collection(KIND))
     return page.respond("peerings", _of_vpc(ctx, vpc_id)[1])
 
 

@@ -22,6 +22,7 @@ from emulator.core.context import Emulator
 from emulator.core.db import Database
 from emulator.core.ratelimit import RateLimiter
 from emulator.core.requests import RequestEdge
+from emulator.core.routing import grouped
 from emulator.core.store import Store
 from emulator.core.tenants import Tenants
 from emulator.listeners import Listener
@@ -74,7 +75,8 @@ def create_app(settings: Settings) -> FastAPI:
     )
     api.state.emulator = emulator
     errors.install(api)
-    api.router.routes.extend(rest.router.routes)  # flat, see rest/__init__.py
+    # One group of routes per family, tried only for its own paths.
+    api.router.routes.extend(grouped(rest.router.routes))
     if settings.control_plane:
         api.include_router(control.router)
     else:

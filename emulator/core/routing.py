@@ -2,10 +2,10 @@
 
 Starlette tries every route in turn. With every REST family mounted that is
 over 400 routes, and matching `/v2/droplets` cost a quarter of the request.
-`grouped` puts the routes under each `/v2/<family>` prefix behind one
-`RouteGroup`, which tries its own routes only when the path is under its
-prefix, in their original order (so a static path registered before a
-parametrised one still wins).
+`grouped` puts the routes under each `/v2/<family>` prefix in one
+`RouteGroup`, found by a dictionary lookup on the path's prefix; a group
+tries its routes in their original order (so a static path registered before
+a parametrised one still wins).
 """
 
 from __future__ import annotations
@@ -60,9 +60,34 @@ def _prefix(path: str) -> str:
     return "/".join(parts[:3])
 
 
+class FamilyIndex(BaseRoute):
+    """One route standing for every group: finds the group by the path's prefix."""
+
+    def __init__(self, groups: dict[str, RouteGroup]) -> None:
+        self.groups = groups
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        group = self.groups.get(_prefix(get_route_path(scope)))
+        return group.matches(scope) if group is not None else (Match.NONE, {})
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        route: BaseRoute = scope[_CHOSEN]
+        await route.handle(scope, receive, send)
+
+    def url_path_for(self, name: str, /, **path_params: Any) -> Any:
+        for group in self.groups.values():
+            try:
+                return group.url_path_for(name, **path_params)
+            except Exception:  # noqa: BLE001 - NoMatchFound from the next group
+                continue
+        from starlette.routing import NoMatchFound
+
+        raise NoMatchFound(name, path_params)
+
+
 def grouped(routes: Sequence[BaseRoute]) -> list[BaseRoute]:
-    """`routes` as one RouteGroup per `/v2/<family>` prefix, first-seen order kept."""
-    groups: dict[str, list[BaseRoute]] = {}
+    """`routes` behind one index of `/v2/<family>` groups, order kept in each."""
+    members: dict[str, list[BaseRoute]] = {}
     for route in routes:
-        groups.setdefault(_prefix(getattr(route, "path", "")), []).append(route)
-    return [RouteGroup(prefix, members) for prefix, members in groups.items()]
+        members.setdefault(_prefix(getattr(route, "path", "")), []).append(route)
+    return [FamilyIndex({p: RouteGroup(p, rs) for p, rs in members.items()})]

@@ -85,9 +85,28 @@ class FamilyIndex(BaseRoute):
         raise NoMatchFound(name, path_params)
 
 
+def flat(routes: Sequence[BaseRoute]) -> list[BaseRoute]:
+    """`routes` with routers included without a prefix replaced by their routes.
+
+    A family assembled from several modules (droplets) includes their routers;
+    FastAPI keeps each as one entry, which has no path to group by.
+    """
+    result: list[BaseRoute] = []
+    for route in routes:
+        included = getattr(route, "original_router", None)
+        context = getattr(route, "include_context", None)
+        if included is not None and context is not None:
+            if context.prefix or context.dependencies:
+                raise ValueError("route groups take routers included without prefix")
+            result.extend(flat(included.routes))
+        else:
+            result.append(route)
+    return result
+
+
 def grouped(routes: Sequence[BaseRoute]) -> list[BaseRoute]:
     """`routes` behind one index of `/v2/<family>` groups, order kept in each."""
     members: dict[str, list[BaseRoute]] = {}
-    for route in routes:
-        members.setdefault(_prefix(getattr(route, "path", "")), []).append(route)
+    for route in flat(routes):
+        members.setdefault(_prefix(route.path), []).append(route)  # type: ignore[attr-defined]
     return [FamilyIndex({p: RouteGroup(p, rs) for p, rs in members.items()})]

@@ -37,6 +37,7 @@ from emulator.core.responses import no_content, raw
 from emulator.core.store import Record, Tx
 from emulator.rest import projects
 from emulator.rest.account import FLOATING_IP_LIMIT
+from emulator.rest.droplets.networks import set_reserved
 from emulator.rest.droplets.records import find_droplet
 
 router = APIRouter()
@@ -201,19 +202,9 @@ def _network(ip: str) -> dict[str, Any]:
     }
 
 
-def _keep_address(tx: Tx, droplet: Record, network: dict[str, Any] | None) -> None:
-    """Also note the address with the droplet's own (`meta["addresses"]`), so
-    that code rebuilding `networks` from them can keep it."""
-    addresses = {**droplet.meta.get("addresses", {}), "reserved_v4": network}
-    tx.update_meta(
-        droplet, addresses=addresses, reserved_ip=network and network["ip_address"]
-    )
-
-
-def _release(tx: Tx, droplet: Record, ip: str) -> None:
-    v4 = [n for n in droplet["networks"]["v4"] if n["ip_address"] != ip]
-    tx.update(droplet, networks={**droplet["networks"], "v4": v4})
-    _keep_address(tx, droplet, None)
+def _release(tx: Tx, droplet: Record) -> None:
+    set_reserved(tx, droplet, "reserved_v4", None)
+    tx.update_meta(droplet, reserved_ip=None)
 
 
 @actions.effect("reserved_ip.assign_ip")
@@ -229,10 +220,9 @@ def _assign(tx: Tx, action: Record, ip: str, droplet_id: int) -> None:
         return
     previous = record["droplet"] and tx.tenant.get("droplet", record["droplet"]["id"])
     if previous and previous is not droplet:
-        _release(tx, previous, ip)
-    v4 = [n for n in droplet["networks"]["v4"] if n["ip_address"] != ip]
-    tx.update(droplet, networks={**droplet["networks"], "v4": [*v4, _network(ip)]})
-    _keep_address(tx, droplet, _network(ip))
+        _release(tx, previous)
+    set_reserved(tx, droplet, "reserved_v4", _network(ip))
+    tx.update_meta(droplet, reserved_ip=ip)  # the metadata service reads it
     tx.update(record, droplet=droplet.data)
 
 
@@ -243,7 +233,7 @@ def _unassign(tx: Tx, action: Record, ip: str) -> None:
         return
     droplet = record["droplet"] and tx.tenant.get("droplet", record["droplet"]["id"])
     if droplet:
-        _release(tx, droplet, ip)
+        _release(tx, droplet)
     tx.update(record, droplet=None, locked=False)
 
 

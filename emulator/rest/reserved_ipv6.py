@@ -28,6 +28,7 @@ from emulator.core.errors import NotFound, Unprocessable
 from emulator.core.pagination import PageDep
 from emulator.core.responses import no_content, raw
 from emulator.core.store import Record, Tx
+from emulator.rest.droplets.networks import set_reserved
 from emulator.rest.droplets.records import find_droplet
 
 router = APIRouter()
@@ -106,17 +107,8 @@ def _network(ip: str) -> dict[str, Any]:
     return {"ip_address": ip, "netmask": 64, "gateway": str(gateway), "type": "public"}
 
 
-def _keep_address(tx: Tx, droplet: Record, network: dict[str, Any] | None) -> None:
-    """Also note the address with the droplet's own (`meta["addresses"]`), so
-    that code rebuilding `networks` from them can keep it."""
-    addresses = {**droplet.meta.get("addresses", {}), "reserved_v6": network}
-    tx.update_meta(droplet, addresses=addresses)
-
-
-def _release(tx: Tx, droplet: Record, ip: str) -> None:
-    v6 = [n for n in droplet["networks"]["v6"] if n["ip_address"] != ip]
-    tx.update(droplet, networks={**droplet["networks"], "v6": v6})
-    _keep_address(tx, droplet, None)
+def _release(tx: Tx, droplet: Record) -> None:
+    set_reserved(tx, droplet, "reserved_v6", None)
 
 
 @actions.effect("reserved_ipv6.assign")
@@ -131,10 +123,8 @@ def _assign(tx: Tx, action: Record, ip: str, droplet_id: int) -> None:
         return
     previous = record["droplet"] and tx.tenant.get("droplet", record["droplet"]["id"])
     if previous and previous is not droplet:
-        _release(tx, previous, ip)
-    v6 = [n for n in droplet["networks"]["v6"] if n["ip_address"] != ip]
-    tx.update(droplet, networks={**droplet["networks"], "v6": [*v6, _network(ip)]})
-    _keep_address(tx, droplet, _network(ip))
+        _release(tx, previous)
+    set_reserved(tx, droplet, "reserved_v6", _network(ip))
     tx.update(record, droplet=droplet.data)
 
 
@@ -145,7 +135,7 @@ def _unassign(tx: Tx, action: Record, ip: str) -> None:
         return
     droplet = record["droplet"] and tx.tenant.get("droplet", record["droplet"]["id"])
     if droplet:
-        _release(tx, droplet, ip)
+        _release(tx, droplet)
     tx.update(record, droplet=None)
 
 

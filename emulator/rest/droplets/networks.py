@@ -20,7 +20,7 @@ from typing import Any
 from emulator.core import resources
 from emulator.core.context import Ctx
 from emulator.core.errors import Unprocessable
-from emulator.core.store import Record
+from emulator.core.store import Record, Tx
 
 PUBLIC_V4_START = int(ipaddress.IPv4Address("159.203.0.0"))
 _HOSTS_PER_BLOCK = 253  # .2 to .254 of each /24
@@ -100,6 +100,25 @@ def networks(addresses: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
     """The `networks` object of a droplet whose addresses are `addresses`."""
     # Reserved addresses are kept beside the droplet's own, so a rebuild of the
     # list (create completing, enable_ipv6) does not drop them.
-    v4 = [addresses[k] for k in ("private_v4", "public_v4", "reserved_v4") if addresses.get(k)]
+    v4 = [
+        addresses[k]
+        for k in ("private_v4", "public_v4", "reserved_v4")
+        if addresses.get(k)
+    ]
     v6 = [addresses[k] for k in ("public_v6", "reserved_v6") if addresses.get(k)]
     return {"v4": v4, "v6": v6}
+
+
+def set_reserved(
+    tx: Tx, droplet: Record, key: str, network: dict[str, Any] | None
+) -> None:
+    """Give `droplet` a reserved address (`reserved_v4`/`reserved_v6`), or take it back.
+
+    The address is kept with the droplet's own in `meta["addresses"]`, and
+    `networks` is rebuilt from them, so every later rebuild keeps it; a droplet
+    still `new` shows it once its create completes, like its own addresses.
+    """
+    addresses = {**droplet.meta.get("addresses", {}), key: network}
+    tx.update_meta(droplet, addresses=addresses)
+    if droplet["status"] != "new":
+        tx.update(droplet, networks=networks(addresses))

@@ -18,7 +18,7 @@ from starlette.responses import Response
 
 from emulator.core import resources
 from emulator.core.context import Ctx, authorized
-from emulator.core.errors import Conflict, NotFound, Unprocessable
+from emulator.core.errors import Conflict, Unprocessable
 from emulator.core.pagination import PageDep
 from emulator.core.responses import no_content, one
 from emulator.core.store import Record
@@ -81,13 +81,6 @@ def _check_ttl(ttl: int | None) -> int | None:
     return ttl
 
 
-def _existing(ctx: Ctx, cdn_id: str) -> Record:
-    found = ctx.tenant.get(KIND, cdn_id)
-    if found is None:
-        raise NotFound()
-    return found
-
-
 @router.get("/v2/cdn/endpoints")
 async def list_endpoints(
     ctx: Annotated[Ctx, authorized("cdn:read")], page: PageDep
@@ -134,14 +127,14 @@ async def create_endpoint(
 async def get_endpoint(
     ctx: Annotated[Ctx, authorized("cdn:read")], cdn_id: str
 ) -> Response:
-    return one("endpoint", _existing(ctx, cdn_id))
+    return one("endpoint", resources.find(ctx, KIND, cdn_id))
 
 
 @router.put("/v2/cdn/endpoints/{cdn_id}")
 async def update_endpoint(
     ctx: Annotated[Ctx, authorized("cdn:update")], cdn_id: str, body: EndpointUpdate
 ) -> Response:
-    record = _existing(ctx, cdn_id)
+    record = resources.find(ctx, KIND, cdn_id)
     changes: dict[str, Any] = {}
     ttl = _check_ttl(body.ttl)
     if ttl is not None:
@@ -177,7 +170,7 @@ async def update_endpoint(
 async def delete_endpoint(
     ctx: Annotated[Ctx, authorized("cdn:delete")], cdn_id: str
 ) -> Response:
-    ctx.tx.delete(_existing(ctx, cdn_id))
+    ctx.tx.delete(resources.find(ctx, KIND, cdn_id))
     await ctx.commit()
     return no_content()
 
@@ -186,7 +179,7 @@ async def delete_endpoint(
 async def purge_cache(
     ctx: Annotated[Ctx, authorized("cdn:delete")], cdn_id: str, body: PurgeCache
 ) -> Response:
-    _existing(ctx, cdn_id)
+    resources.find(ctx, KIND, cdn_id)
     if not body.files or any(not f.strip() for f in body.files):
         raise Unprocessable("files must list at least one path.")
     return no_content()

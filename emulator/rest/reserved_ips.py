@@ -79,20 +79,13 @@ def _next_address(ctx: Ctx) -> str:
     return str(ipaddress.IPv4Address(FIRST_ADDRESS + block * 256 + host + 1))
 
 
-def _find(ctx: Ctx, ip: str) -> Record:
-    found = ctx.tenant.get(KIND, ip)
-    if found is None:
-        raise NotFound()
-    return found
-
-
 def holder(ctx: Ctx, record: Record) -> Record | None:
     """The droplet the address is assigned to, if it still exists."""
     droplet = record["droplet"]
     return ctx.tenant.get("droplet", droplet["id"]) if droplet else None
 
 
-def _view(ctx: Ctx, record: Record) -> dict[str, Any]:
+def view(ctx: Ctx, record: Record) -> dict[str, Any]:
     """The object with its droplet as the droplet is now, not as it was assigned."""
     droplet = holder(ctx, record)
     return {**record.data, "droplet": droplet.data if droplet else None}
@@ -245,7 +238,7 @@ def _mount(naming: Naming) -> None:
         ctx: Annotated[Ctx, authorized("reserved_ip:read")], page: PageDep
     ) -> Response:
         records = ctx.tenant.collection(KIND).ordered()
-        return page.respond_data(naming.plural, [_view(ctx, r) for r in records])
+        return page.respond_data(naming.plural, [view(ctx, r) for r in records])
 
     async def create_ip(
         ctx: Annotated[Ctx, authorized("reserved_ip:create")], body: ReservedIPCreate
@@ -272,17 +265,17 @@ def _mount(naming: Naming) -> None:
                     }
                 ],
             }
-        return raw({naming.singular: _view(ctx, record), "links": links}, status=202)
+        return raw({naming.singular: view(ctx, record), "links": links}, status=202)
 
     async def get_ip(
         ctx: Annotated[Ctx, authorized("reserved_ip:read")], ip: str
     ) -> Response:
-        return raw({naming.singular: _view(ctx, _find(ctx, ip))})
+        return raw({naming.singular: view(ctx, resources.find(ctx, KIND, ip))})
 
     async def delete_ip(
         ctx: Annotated[Ctx, authorized("reserved_ip:delete")], ip: str
     ) -> Response:
-        record = _find(ctx, ip)
+        record = resources.find(ctx, KIND, ip)
         if _is_busy(ctx, record):
             raise Unprocessable(PENDING)
         if holder(ctx, record) is not None:
@@ -297,7 +290,7 @@ def _mount(naming: Naming) -> None:
     async def list_actions(
         ctx: Annotated[Ctx, authorized("reserved_ip:read")], ip: str, page: PageDep
     ) -> Response:
-        record = _find(ctx, ip)
+        record = resources.find(ctx, KIND, ip)
         found = [
             ctx.tenant.get(actions.KIND, a) for a in record.meta.get("action_ids", [])
         ]
@@ -309,14 +302,14 @@ def _mount(naming: Naming) -> None:
         ip: str,
         body: ReservedIPAction,
     ) -> Response:
-        action = _act(ctx, _find(ctx, ip), body)
+        action = _act(ctx, resources.find(ctx, KIND, ip), body)
         await ctx.commit()
         return raw({"action": _action_view(action, naming)}, status=201)
 
     async def get_action(
         ctx: Annotated[Ctx, authorized("reserved_ip:read")], ip: str, action_id: str
     ) -> Response:
-        record = _find(ctx, ip)
+        record = resources.find(ctx, KIND, ip)
         action = ctx.tenant.get(actions.KIND, action_id)
         if action is None or action.id not in record.meta.get("action_ids", []):
             raise NotFound()

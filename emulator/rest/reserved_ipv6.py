@@ -30,6 +30,7 @@ from emulator.core.responses import no_content, raw
 from emulator.core.store import Record, Tx
 from emulator.rest.droplets.networks import set_reserved
 from emulator.rest.droplets.records import find_droplet
+from emulator.rest.reserved_ips import holder, view
 
 router = APIRouter()
 
@@ -61,20 +62,7 @@ def _find(ctx: Ctx, ip: str) -> Record:
         ip = str(ipaddress.IPv6Address(ip))
     except ValueError:
         raise NotFound() from None
-    found = ctx.tenant.get(KIND, ip)
-    if found is None:
-        raise NotFound()
-    return found
-
-
-def _holder(ctx: Ctx, record: Record) -> Record | None:
-    droplet = record["droplet"]
-    return ctx.tenant.get("droplet", droplet["id"]) if droplet else None
-
-
-def _view(ctx: Ctx, record: Record) -> dict[str, Any]:
-    droplet = _holder(ctx, record)
-    return {**record.data, "droplet": droplet.data if droplet else None}
+    return resources.find(ctx, KIND, ip)
 
 
 def _is_busy(ctx: Ctx, record: Record) -> bool:
@@ -144,7 +132,7 @@ async def list_reserved_ipv6(
     ctx: Annotated[Ctx, authorized("reserved_ip:read")], page: PageDep
 ) -> Response:
     records = ctx.tenant.collection(KIND).ordered()
-    return page.respond_data("reserved_ipv6s", [_view(ctx, r) for r in records])
+    return page.respond_data("reserved_ipv6s", [view(ctx, r) for r in records])
 
 
 @router.post("/v2/reserved_ipv6", status_code=201)
@@ -166,14 +154,14 @@ async def create_reserved_ipv6(
     }
     record = resources.create(ctx, KIND, ip, data)
     await ctx.commit()
-    return raw({"reserved_ipv6": _view(ctx, record)}, status=201)
+    return raw({"reserved_ipv6": view(ctx, record)}, status=201)
 
 
 @router.get("/v2/reserved_ipv6/{reserved_ipv6}")
 async def get_reserved_ipv6(
     ctx: Annotated[Ctx, authorized("reserved_ip:read")], reserved_ipv6: str
 ) -> Response:
-    return raw({"reserved_ipv6": _view(ctx, _find(ctx, reserved_ipv6))})
+    return raw({"reserved_ipv6": view(ctx, _find(ctx, reserved_ipv6))})
 
 
 @router.delete("/v2/reserved_ipv6/{reserved_ipv6}", status_code=204)
@@ -183,7 +171,7 @@ async def delete_reserved_ipv6(
     record = _find(ctx, reserved_ipv6)
     if _is_busy(ctx, record):
         raise Unprocessable(PENDING)
-    if _holder(ctx, record) is not None:
+    if holder(ctx, record) is not None:
         raise Unprocessable(
             "The reserved IPv6 is assigned to a Droplet; unassign it before deleting it."
         )
@@ -205,7 +193,7 @@ async def post_reserved_ipv6_action(
     if body.type == "assign":
         args["droplet_id"] = _check_assign(ctx, record, body.droplet_id)["id"]
         ctx.tx.update_meta(record, assigning=args["droplet_id"])
-    elif _holder(ctx, record) is None:
+    elif holder(ctx, record) is None:
         raise Unprocessable("The reserved IPv6 is not assigned to a Droplet.")
 
     region = ctx.catalogue.region(record["region_slug"])

@@ -21,7 +21,7 @@ from starlette.responses import Response
 
 from emulator.core import resources
 from emulator.core.context import Ctx, authorized
-from emulator.core.errors import BadRequest, NotFound
+from emulator.core.errors import BadRequest
 from emulator.core.pagination import PageDep
 from emulator.core.responses import no_content, one, raw
 from emulator.core.store import Record
@@ -94,13 +94,6 @@ def is_full_access(grants: list[dict[str, str]]) -> bool:
     return any(g["permission"] == "fullaccess" for g in grants)
 
 
-def _existing(ctx: Ctx, access_key: str) -> Record:
-    found = ctx.tenant.get(KIND, access_key)
-    if found is None:
-        raise NotFound()
-    return found
-
-
 def _matches(
     record: Record, name: str | None, bucket: str | None, permission: str | None
 ) -> bool:
@@ -161,11 +154,11 @@ async def create_key(
 async def get_key(
     ctx: Annotated[Ctx, authorized("spaces_key:read")], access_key: str
 ) -> Response:
-    return one("key", _existing(ctx, access_key))
+    return one("key", resources.find(ctx, KIND, access_key))
 
 
 async def _update(ctx: Ctx, access_key: str, body: KeyBody) -> Response:
-    record = _existing(ctx, access_key)
+    record = resources.find(ctx, KIND, access_key)
     changes: dict[str, Any] = {}
     if body.name is not None:
         if not body.name.strip():
@@ -206,6 +199,6 @@ async def patch_key(
 async def delete_key(
     ctx: Annotated[Ctx, authorized("spaces_key:delete")], access_key: str
 ) -> Response:
-    ctx.tx.delete(_existing(ctx, access_key))
+    ctx.tx.delete(resources.find(ctx, KIND, access_key))
     await ctx.commit()
     return no_content()

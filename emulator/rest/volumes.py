@@ -59,10 +59,7 @@ class SnapshotCreate(BaseModel):
 
 
 def find_volume(ctx: Ctx, volume_id: str) -> Record:
-    found = ctx.tenant.get(KIND, volume_id)
-    if found is None:
-        raise NotFound()
-    return found
+    return resources.find(ctx, KIND, volume_id)
 
 
 def find_by_name(ctx: Ctx, name: str, region: str) -> Record | None:
